@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The entropy pool: turns raw samples of several sources into full-entropy
+ * seed bytes.
+ *
+ * Every 32-byte output block is SHA-256 over raw samples that carry at
+ * least 320 credited bits (n_out + 64, SP 800-90B 3.1.5.1.2). Credit is per
+ * source in bits per raw sample. The pool is thread-safe (one internal
+ * lock) and fork-aware (a child redoes the startup tests and never repeats
+ * the parent's state).
+ */
+#ifndef TIMINGSEED_POOL_H
+#define TIMINGSEED_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timingseed/source.h"
+
+#define TS_BLOCK_BYTES	    32
+#define TS_BLOCK_CREDIT	    320 /* credited bits hashed into each block */
+#define TS_MAX_SOURCES	    16
+#define TS_ERR_MAX	    256
+#define TS_DEFAULT_DEADLINE 2000 /* ms per request */
+
+struct ts_pool;
+
+/* What one request did, for the trace and for error messages. */
+struct ts_seed_report {
+	size_t bytes;
+	double credited_bits; /* hashed into the blocks that were served */
+	uint64_t elapsed_ns;
+	char sources[128];	/* comma-separated names of the sources used */
+	char error[TS_ERR_MAX]; /* set when the request failed */
+};
+
+enum ts_source_state {
+	TS_SRC_UNTESTED, /* startup test not run yet in this process */
+	TS_SRC_HEALTHY,
+	TS_SRC_QUARANTINED, /* intermittent health-test failure */
+	TS_SRC_FAILED,	    /* permanent for this process */
+	TS_SRC_UNAVAILABLE, /* available() false, or could not run */
+};
+
+struct ts_source_stats {
+	const char *name;
+	enum ts_source_state state;
+	double credit;	       /* bits per sample in force now */
+	double default_credit; /* before the startup estimate */
+	uint64_t samples;      /* hashed into served blocks */
+	double credited_bits;  /* in served blocks */
+	uint64_t intermittent; /* health-test failures */
+	uint64_t permanent;    /* 1 once the source is failed for good */
+	char last_failure[TS_ERR_MAX];
+};
+
+/* A pool over every source that is available here, with default settings. */
+struct ts_pool *ts_pool_new(void);
+
+/*
+ * A pool over the given sources only (the tests inject fault sources this
+ * way). n at most TS_MAX_SOURCES.
+ */
+struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n);
+
+void ts_pool_free(struct ts_pool *pool);
+
+/*
+ * Configure the pool from text, as openssl.cnf and the CLI give it:
+ *   sources      comma-separated source names to use
+ *   deadline_ms  per request, 1..60000
+ *   credit.SRC   bits per sample for SRC, 0..8 (a cap: the startup
+ *                estimate can still lower it)
+ *   SRC.OPTION   an option of source SRC (see `timingseed sources`)
+ * Returns 0, or -1 with a message naming the key in err. A failed call
+ * changes nothing.
+ */
+int ts_pool_set(struct ts_pool *pool, const char *key, const char *value, char *err, size_t errlen);
+
+/*
+ * Fill out with len full-entropy bytes. Returns 0, or -1 with rep->error
+ * set; out is then wiped. rep may not be NULL.
+ */
+int ts_pool_seed(struct ts_pool *pool, unsigned char *out, size_t len, struct ts_seed_report *rep);
+
+/*
+ * Run the startup tests of every enabled source not yet tested in this
+ * process (a seed request does this by itself). Returns the number of
+ * healthy sources.
+ */
+size_t ts_pool_startup(struct ts_pool *pool);
+
+/* Per-source statistics; returns the number of sources written. */
+size_t ts_pool_stats(struct ts_pool *pool, struct ts_source_stats *out, size_t max);
+
+const char *ts_source_state_name(enum ts_source_state s);
+
+/*
+ * 1 when every buffer the pool keeps between requests (raw samples,
+ * symbols) is all zero, as it must be outside a request.
+ */
+int ts_pool_verify_zeroized(struct ts_pool *pool);
+
+#endif

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The noise-source interface.
+ *
+ * A source produces raw samples: durations, in ticks (see tick.h), of one
+ * kernel operation each. It knows nothing of health tests, credit or
+ * hashing; the pool does all of that. The symbol the health tests and the
+ * credit refer to is the low byte of a sample (ts_symbol()), as NIST's
+ * ea_non_iid reads 8-bit samples.
+ *
+ * A collection takes every resource it needs (fds, threads, temp files)
+ * and gives all of it back before it returns, as the openentropy seeds do.
+ * Nothing lives between collections, so a fork() between two requests has
+ * nothing to share or leak, and unloading the provider has nothing to join.
+ */
+#ifndef TIMINGSEED_SOURCE_H
+#define TIMINGSEED_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ts_opt_type {
+	TS_OPT_UINT, /* uint64_t field */
+	TS_OPT_BOOL, /* bool field */
+};
+
+/* One configuration option of a source, as the seed documents it. */
+struct ts_option {
+	const char *key;
+	enum ts_opt_type type;
+	size_t offset; /* of the field in the source's config struct */
+	uint64_t min;
+	uint64_t max;
+	bool clamp; /* out of range: clamp as the seed does, else reject */
+	const char *help;
+};
+
+struct ts_source {
+	const char *name;
+	/* Where the original runs ("posix", "macos", "macos,bsd", "linux"). */
+	const char *platform;
+	const char *description;
+	/*
+	 * Default credit in bits of min-entropy per raw sample: at most half
+	 * of what an SP 800-90B non-IID assessment measured on the reference
+	 * machine (docs/sources.md has the figures and commands).
+	 */
+	double default_credit;
+	size_t config_size;
+	const void *config_default;
+	const struct ts_option *options; /* terminated by a NULL key */
+	/* True when usable in this build on this machine, else *why says why. */
+	bool (*available)(const char **why);
+	/*
+	 * Collect up to n samples into out, stopping at deadline_ns
+	 * (ts_now_ns() clock). Returns the number collected, or -errno when
+	 * the source could not run at all (EMFILE, ENOMEM, ...).
+	 */
+	long (*collect)(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns);
+};
+
+/* The symbol health tests and credit refer to. */
+static inline uint8_t ts_symbol(uint64_t sample)
+{
+	return (uint8_t)sample;
+}
+
+/* Every source compiled into this build, NULL-terminated. */
+extern const struct ts_source *const ts_sources[];
+
+/* Look a source up by name; NULL if there is none. */
+const struct ts_source *ts_source_find(const char *name);
+
+/* Allocate a config with the source's defaults; free with ts_config_free. */
+void *ts_config_new(const struct ts_source *src);
+void ts_config_free(void *cfg);
+
+/*
+ * Set one option from text. Returns 0, or -1 with a message naming the
+ * source, the key and the accepted range in err.
+ */
+int ts_config_set(const struct ts_source *src, void *cfg, const char *key, const char *value,
+		  char *err, size_t errlen);
+
+/*
+ * openentropy's byte extractors, for the openentropy-compatible byte view
+ * of a sample stream (`timingseed sample --format openentropy`). Credit
+ * never depends on them. Both return the number of bytes written.
+ */
+size_t ts_extract_timing_entropy(const uint64_t *t, size_t nt, uint8_t *out, size_t n);
+size_t ts_extract_timing_entropy_debiased(const uint64_t *t, size_t nt, uint8_t *out, size_t n);
+
+#endif

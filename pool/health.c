@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * SP 800-90B 4.4 health tests.
+ *
+ * Repetition Count Test (4.4.1). A run of C identical symbols has
+ * probability at most 2^(-H (C-1)) for a source of min-entropy H, so
+ * C = 1 + ceil(-log2(alpha) / H) bounds false alarms by alpha.
+ *
+ * Adaptive Proportion Test (4.4.2). Take the first symbol of a window of
+ * W = 512 symbols (W = 1024 only for binary sources) and count how often
+ * it appears in the window, itself included. For a source of min-entropy
+ * H no symbol has probability above p = 2^-H, so the count is at most
+ * Binomial(W, p); C = 1 + CRITBINOM(W, p, 1 - alpha), and a count of C
+ * fails the test.
+ */
+#include <math.h>
+
+#include "health.h"
+#include "timingseed/source.h"
+
+unsigned int ts_rct_cutoff(double h, unsigned int alpha_log2)
+{
+	double c;
+
+	if (h <= 0)
+		return UINT32_MAX;
+	c = 1.0 + ceil((double)alpha_log2 / h);
+	return c > UINT32_MAX ? UINT32_MAX : (unsigned int)c;
+}
+
+/* log of the Binomial(n, p) probability mass at k */
+static double log_pmf(unsigned int n, unsigned int k, double p)
+{
+	double lc = lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0);
+
+	if (p >= 1.0)
+		return k == n ? 0.0 : -INFINITY;
+	return lc + k * log(p) + (n - k) * log1p(-p);
+}
+
+unsigned int ts_apt_cutoff(double h, unsigned int window, unsigned int alpha_log2)
+{
+	double p = exp2(-h), alpha = exp2(-(double)alpha_log2), tail = 0.0;
+	unsigned int c;
+
+	if (h <= 0)
+		return window + 1;
+	/* Sum the upper tail from the top until it would pass alpha. */
+	for (c = window; c >= 1; c--) {
+		double next = tail + exp(log_pmf(window, c, p));
+
+		if (next > alpha)
+			return c + 1;
+		tail = next;
+	}
+	return 1;
+}
+
+void ts_health_init(struct ts_health *t, double h)
+{
+	t->rct_cutoff = ts_rct_cutoff(h, TS_HEALTH_ALPHA_LOG2);
+	t->apt_cutoff = ts_apt_cutoff(h, TS_APT_WINDOW, TS_HEALTH_ALPHA_LOG2);
+	t->rct_count = 0;
+	t->rct_last = -1;
+	t->apt_count = 0;
+	t->apt_seen = 0;
+	t->apt_ref = 0;
+}
+
+enum ts_health_result ts_health_feed(struct ts_health *t, const uint64_t *s, size_t n, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t x = ts_symbol(s[i]);
+
+		if ((int)x == t->rct_last) {
+			if (++t->rct_count >= t->rct_cutoff)
+				goto rct;
+		} else {
+			t->rct_last = x;
+			t->rct_count = 1;
+		}
+
+		if (t->apt_seen == 0) {
+			t->apt_ref = x;
+			t->apt_count = 1;
+		} else if (x == t->apt_ref && ++t->apt_count >= t->apt_cutoff) {
+			goto apt;
+		}
+		if (++t->apt_seen == TS_APT_WINDOW)
+			t->apt_seen = 0;
+	}
+	return TS_HEALTH_OK;
+rct:
+	if (at)
+		*at = i;
+	return TS_HEALTH_RCT;
+apt:
+	if (at)
+		*at = i;
+	return TS_HEALTH_APT;
+}
+
+const char *ts_health_name(enum ts_health_result r)
+{
+	switch (r) {
+	case TS_HEALTH_RCT:
+		return "repetition count test";
+	case TS_HEALTH_APT:
+		return "adaptive proportion test";
+	default:
+		return "no failure";
+	}
+}

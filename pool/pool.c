@@ -1,0 +1,686 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The entropy pool: startup tests, continuous health tests, credit, and
+ * scheduling of sources into SHA-256 blocks.
+ *
+ * A request is served block by block. Each block round-robins over the
+ * healthy sources, asking each for a share of the block's 320 credited
+ * bits in proportion to the credited bits per second it delivered so far,
+ * so fast sources carry most of the load while every block still holds
+ * samples of at least two sources when two are healthy. Every chunk passes
+ * the source's RCT and APT before it is hashed; a failure throws the whole
+ * block away, so no served block ever holds samples of a failing source.
+ *
+ * Sources are run on the calling thread, one after the other. Each
+ * collection takes and gives back its own fds and threads (source.h), so
+ * nothing of a source outlives a request and there is nothing to rebuild
+ * after fork() but the startup tests, which a child redoes.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "timingseed/ea.h"
+#include "timingseed/pool.h"
+#include "timingseed/tick.h"
+#include "condition.h"
+#include "health.h"
+
+#define CHUNK_MAX	 4096 /* samples per collect() call */
+#define CHUNK_MIN	 32
+#define MAX_INTERMITTENT 3    /* health failures before a source is failed for good */
+#define STARTUP_FACTOR	 0.5  /* credit at most half the startup estimate */
+#define MIN_CREDIT	 1e-3 /* below this a source is not worth running */
+#define MAX_CREDIT	 8.0  /* 8-bit symbols */
+#define MAX_DEADLINE_MS	 60000
+
+struct slot {
+	const struct ts_source *src;
+	void *cfg;
+	bool enabled;
+	enum ts_source_state state;
+	double cap;    /* configured or default credit */
+	double credit; /* in force: min(cap, startup estimate * factor) */
+	double ns_per_sample;
+	struct ts_health health;
+	uint64_t samples;
+	double credited_bits;
+	uint64_t intermittent;
+	char why[TS_ERR_MAX]; /* last failure, or why unavailable */
+};
+
+struct ts_pool {
+	pthread_mutex_t lock;
+	struct ts_pool *next; /* in the fork list */
+	OSSL_LIB_CTX *libctx;
+	EVP_MD *sha256;
+	uint64_t *buf; /* raw samples; all zero between requests */
+	uint8_t *sym;
+	size_t n;
+	struct slot s[TS_MAX_SOURCES];
+	unsigned int deadline_ms;
+	uint64_t counter;
+	unsigned long fork_gen;
+};
+
+/*
+ * Fork. The prepare handler takes every pool's lock so no pool is forked
+ * mid-request (the child would inherit a held lock); the child's handler
+ * bumps the generation, which makes each pool redo its startup tests.
+ */
+static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ts_pool *pools;
+static unsigned long fork_gen;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+	struct ts_pool *p;
+
+	pthread_mutex_lock(&pools_lock);
+	for (p = pools; p != NULL; p = p->next)
+		pthread_mutex_lock(&p->lock);
+}
+
+static void fork_parent(void)
+{
+	struct ts_pool *p;
+
+	for (p = pools; p != NULL; p = p->next)
+		pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&pools_lock);
+}
+
+static void fork_child(void)
+{
+	fork_gen++;
+	fork_parent();
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+const char *ts_source_state_name(enum ts_source_state s)
+{
+	static const char *const names[] = {"untested", "healthy", "quarantined", "failed",
+					    "unavailable"};
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static void slot_reset(struct slot *sl)
+{
+	const char *why = NULL;
+
+	sl->why[0] = '\0';
+	sl->credit = 0;
+	sl->ns_per_sample = 0;
+	if (!sl->src->available(&why)) {
+		sl->state = TS_SRC_UNAVAILABLE;
+		snprintf(sl->why, sizeof(sl->why), "%s", why ? why : "not available");
+	} else {
+		sl->state = TS_SRC_UNTESTED;
+	}
+}
+
+struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
+{
+	struct ts_pool *p;
+	size_t i;
+
+	if (n > TS_MAX_SOURCES)
+		return NULL;
+	p = OPENSSL_zalloc(sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	if (pthread_mutex_init(&p->lock, NULL) != 0) {
+		OPENSSL_free(p);
+		return NULL;
+	}
+	p->deadline_ms = TS_DEFAULT_DEADLINE;
+	/* A private library context: SHA-256 must not come from a provider an
+	 * application configured, nor recurse into the DRBG we are seeding. */
+	p->libctx = OSSL_LIB_CTX_new();
+	if (p->libctx != NULL)
+		p->sha256 = EVP_MD_fetch(p->libctx, "SHA2-256", NULL);
+	p->buf = OPENSSL_zalloc(CHUNK_MAX * sizeof(*p->buf));
+	p->sym = OPENSSL_zalloc(TS_STARTUP_SAMPLES);
+	if (p->sha256 == NULL || p->buf == NULL || p->sym == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct slot *sl = &p->s[p->n++];
+
+		sl->src = srcs[i];
+		sl->cfg = ts_config_new(srcs[i]);
+		if (sl->cfg == NULL)
+			goto fail;
+		sl->enabled = true;
+		sl->cap = srcs[i]->default_credit;
+		slot_reset(sl);
+	}
+	p->fork_gen = fork_gen;
+	pthread_once(&atfork_once, register_atfork);
+	pthread_mutex_lock(&pools_lock);
+	p->next = pools;
+	pools = p;
+	pthread_mutex_unlock(&pools_lock);
+	return p;
+fail:
+	p->next = NULL;
+	ts_pool_free(p);
+	return NULL;
+}
+
+struct ts_pool *ts_pool_new(void)
+{
+	size_t n;
+
+	for (n = 0; ts_sources[n] != NULL; n++)
+		;
+	return ts_pool_new_with(ts_sources, n);
+}
+
+void ts_pool_free(struct ts_pool *p)
+{
+	struct ts_pool **pp;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&pools_lock);
+	for (pp = &pools; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	pthread_mutex_unlock(&pools_lock);
+	for (i = 0; i < p->n; i++)
+		ts_config_free(p->s[i].cfg);
+	OPENSSL_clear_free(p->buf, CHUNK_MAX * sizeof(*p->buf));
+	OPENSSL_clear_free(p->sym, TS_STARTUP_SAMPLES);
+	EVP_MD_free(p->sha256);
+	OSSL_LIB_CTX_free(p->libctx);
+	pthread_mutex_destroy(&p->lock);
+	OPENSSL_free(p);
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static struct slot *find_slot(struct ts_pool *p, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strlen(p->s[i].src->name) == len && strncmp(p->s[i].src->name, name, len) == 0)
+			return &p->s[i];
+	return NULL;
+}
+
+static int set_sources(struct ts_pool *p, const char *value, char *err, size_t errlen)
+{
+	bool want[TS_MAX_SOURCES] = {false};
+	const char *s = value, *e;
+	size_t i, count = 0;
+
+	for (; *s != '\0'; s = *e ? e + 1 : e) {
+		struct slot *sl;
+		const char *why = NULL;
+
+		while (*s == ' ')
+			s++;
+		for (e = s; *e != '\0' && *e != ','; e++)
+			;
+		i = (size_t)(e - s);
+		while (i > 0 && s[i - 1] == ' ')
+			i--;
+		sl = find_slot(p, s, i);
+		if (sl == NULL) {
+			snprintf(err, errlen, "sources: unknown source '%.*s'", (int)i, s);
+			return -1;
+		}
+		if (!sl->src->available(&why)) {
+			snprintf(err, errlen, "sources: %s is not available here: %s",
+				 sl->src->name, why ? why : "?");
+			return -1;
+		}
+		want[sl - p->s] = true;
+		count++;
+	}
+	if (count == 0) {
+		snprintf(err, errlen, "sources: no source named");
+		return -1;
+	}
+	for (i = 0; i < p->n; i++)
+		p->s[i].enabled = want[i];
+	return 0;
+}
+
+static int parse_double(const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d;
+
+	if (v == NULL || *v == '\0')
+		return -1;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(d) || d < lo || d > hi)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int pool_set(struct ts_pool *p, const char *key, const char *value, char *err, size_t errlen)
+{
+	const char *dot = strchr(key, '.');
+	struct slot *sl;
+	double d;
+
+	if (value == NULL)
+		value = "";
+	if (strcmp(key, "sources") == 0)
+		return set_sources(p, value, err, errlen);
+	if (strcmp(key, "deadline_ms") == 0) {
+		if (parse_double(value, 1, MAX_DEADLINE_MS, &d) != 0 || d != floor(d)) {
+			snprintf(err, errlen, "deadline_ms: '%s' is not an integer in 1..%d", value,
+				 MAX_DEADLINE_MS);
+			return -1;
+		}
+		p->deadline_ms = (unsigned int)d;
+		return 0;
+	}
+	if (dot == NULL) {
+		snprintf(err, errlen, "unknown key '%s'", key);
+		return -1;
+	}
+	if (strncmp(key, "credit.", 7) == 0) {
+		sl = find_slot(p, dot + 1, strlen(dot + 1));
+		if (sl == NULL) {
+			snprintf(err, errlen, "%s: unknown source '%s'", key, dot + 1);
+			return -1;
+		}
+		if (parse_double(value, 0, MAX_CREDIT, &d) != 0) {
+			snprintf(err, errlen, "%s: '%s' is not a number of bits in 0..8", key,
+				 value);
+			return -1;
+		}
+		sl->cap = d;
+		if (sl->state != TS_SRC_UNAVAILABLE && sl->state != TS_SRC_FAILED)
+			sl->state = TS_SRC_UNTESTED; /* re-estimate under the new cap */
+		return 0;
+	}
+	sl = find_slot(p, key, (size_t)(dot - key));
+	if (sl == NULL) {
+		snprintf(err, errlen, "unknown key '%s' (no source '%.*s')", key, (int)(dot - key),
+			 key);
+		return -1;
+	}
+	return ts_config_set(sl->src, sl->cfg, dot + 1, value, err, errlen);
+}
+
+int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err, size_t errlen)
+{
+	int ret;
+
+	if (key == NULL) {
+		snprintf(err, errlen, "missing key");
+		return -1;
+	}
+	pthread_mutex_lock(&p->lock);
+	ret = pool_set(p, key, value, err, errlen);
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+/* ---- collection ------------------------------------------------------- */
+
+static void wipe_buf(struct ts_pool *p, size_t n)
+{
+	OPENSSL_cleanse(p->buf, n * sizeof(*p->buf));
+}
+
+/* Collect exactly n samples into p->buf unless the deadline passes first. */
+static long collect(struct ts_pool *p, struct slot *sl, size_t n, uint64_t deadline)
+{
+	uint64_t t0 = ts_now_ns();
+	size_t got = 0;
+
+	while (got < n) {
+		long r = sl->src->collect(sl->cfg, p->buf + got, n - got, deadline);
+
+		if (r < 0) {
+			snprintf(sl->why, sizeof(sl->why), "collection failed: %s",
+				 strerror((int)-r));
+			return r;
+		}
+		got += (size_t)r;
+		if (got < n && ts_now_ns() >= deadline)
+			break;
+	}
+	if (got > 0) {
+		double ns = (double)(ts_now_ns() - t0) / got;
+
+		sl->ns_per_sample =
+			sl->ns_per_sample == 0 ? ns : 0.8 * sl->ns_per_sample + 0.2 * ns;
+	}
+	return (long)got;
+}
+
+static void health_failure(struct slot *sl, enum ts_health_result r, const char *when)
+{
+	sl->intermittent++;
+	if (sl->intermittent >= MAX_INTERMITTENT)
+		sl->state = TS_SRC_FAILED;
+	else
+		sl->state = TS_SRC_QUARANTINED;
+	snprintf(sl->why, sizeof(sl->why), "%s failed %s (%s)%s", sl->src->name, ts_health_name(r),
+		 when, sl->state == TS_SRC_FAILED ? ", failed for good" : "");
+}
+
+/*
+ * Startup test (SP 800-90B 4.3): TS_STARTUP_SAMPLES samples through the
+ * RCT and APT at the configured credit, then an online estimate that can
+ * only lower the credit. Startup samples are never hashed.
+ */
+static void startup(struct ts_pool *p, struct slot *sl, uint64_t deadline)
+{
+	enum ts_health_result r;
+	long got;
+	size_t i;
+	double est;
+
+	if (sl->cap < MIN_CREDIT) {
+		sl->state = TS_SRC_UNAVAILABLE;
+		snprintf(sl->why, sizeof(sl->why), "credit configured to 0");
+		return;
+	}
+	got = collect(p, sl, TS_STARTUP_SAMPLES, deadline);
+	if (got < TS_STARTUP_SAMPLES) {
+		if (got >= 0)
+			snprintf(sl->why, sizeof(sl->why), "startup test: deadline passed");
+		wipe_buf(p, TS_STARTUP_SAMPLES);
+		return; /* still untested: tried again next request */
+	}
+	ts_health_init(&sl->health, sl->cap);
+	r = ts_health_feed(&sl->health, p->buf, TS_STARTUP_SAMPLES, NULL);
+	if (r != TS_HEALTH_OK) {
+		health_failure(sl, r, "startup test");
+		wipe_buf(p, TS_STARTUP_SAMPLES);
+		return;
+	}
+	for (i = 0; i < TS_STARTUP_SAMPLES; i++)
+		p->sym[i] = ts_symbol(p->buf[i]);
+	est = ts_ea_startup(p->sym, TS_STARTUP_SAMPLES);
+	OPENSSL_cleanse(p->sym, TS_STARTUP_SAMPLES);
+	wipe_buf(p, TS_STARTUP_SAMPLES);
+
+	sl->credit = fmin(sl->cap, est * STARTUP_FACTOR);
+	if (sl->credit < MIN_CREDIT) {
+		sl->credit = 0;
+		sl->state = TS_SRC_UNAVAILABLE;
+		snprintf(sl->why, sizeof(sl->why),
+			 "startup estimate %.4f bits/sample: too little to credit", est);
+		return;
+	}
+	ts_health_init(&sl->health, sl->credit);
+	sl->state = TS_SRC_HEALTHY;
+	sl->why[0] = '\0';
+}
+
+enum block_result { BLOCK_OK, BLOCK_RETRY, BLOCK_DEADLINE, BLOCK_ERROR };
+
+struct pending {
+	uint64_t samples[TS_MAX_SOURCES];
+	double bits[TS_MAX_SOURCES];
+};
+
+/* Samples to ask of source i: its share of what the block still needs. */
+static size_t plan(struct ts_pool *p, struct slot *const *h, size_t nh, size_t i, double need)
+{
+	double rate_sum = 0, share, want;
+	size_t j;
+
+	for (j = 0; j < nh; j++)
+		rate_sum += h[j]->credit / (h[j]->ns_per_sample > 0 ? h[j]->ns_per_sample : 1);
+	share = h[i]->credit / (h[i]->ns_per_sample > 0 ? h[i]->ns_per_sample : 1) / rate_sum;
+	want = ceil(need * share / h[i]->credit);
+	(void)p;
+	if (want < CHUNK_MIN)
+		return CHUNK_MIN;
+	return want > CHUNK_MAX ? CHUNK_MAX : (size_t)want;
+}
+
+static enum block_result build_block(struct ts_pool *p, struct slot *const *h, size_t nh,
+				     unsigned char out[TS_BLOCK_BYTES], struct pending *pend,
+				     uint64_t deadline)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	enum block_result ret = BLOCK_ERROR;
+	double credit = 0;
+	size_t i, used = 0, need_sources = nh < 2 ? nh : 2;
+	bool contributed[TS_MAX_SOURCES] = {false};
+
+	memset(pend, 0, sizeof(*pend));
+	if (md == NULL || !ts_cond_begin(md, p->sha256, p->counter++, (uint32_t)getpid()))
+		goto out;
+	while (credit < TS_BLOCK_CREDIT || used < need_sources) {
+		for (i = 0; i < nh; i++) {
+			struct slot *sl = h[i];
+			size_t k = (size_t)(sl - p->s);
+			size_t want = plan(p, h, nh, i, TS_BLOCK_CREDIT - credit);
+			enum ts_health_result r;
+			long got;
+
+			if (credit >= TS_BLOCK_CREDIT && contributed[k])
+				continue;
+			got = collect(p, sl, want, deadline);
+			if (got < 0) {
+				sl->state = TS_SRC_UNTESTED; /* retried next request */
+				ret = BLOCK_RETRY;
+				goto out;
+			}
+			r = ts_health_feed(&sl->health, p->buf, (size_t)got, NULL);
+			if (r != TS_HEALTH_OK) {
+				health_failure(sl, r, "continuous test");
+				wipe_buf(p, (size_t)got);
+				ret = BLOCK_RETRY;
+				goto out;
+			}
+			if (!ts_cond_add(md, sl->src->name, p->buf, (size_t)got))
+				goto out;
+			wipe_buf(p, (size_t)got);
+			if (got > 0 && !contributed[k]) {
+				contributed[k] = true;
+				used++;
+			}
+			pend->samples[k] += (uint64_t)got;
+			pend->bits[k] += got * sl->credit;
+			credit += got * sl->credit;
+			if (ts_now_ns() >= deadline) {
+				ret = BLOCK_DEADLINE;
+				goto out;
+			}
+		}
+	}
+	ret = ts_cond_end(md, out) ? BLOCK_OK : BLOCK_ERROR;
+out:
+	EVP_MD_CTX_free(md); /* frees and cleanses the hash state */
+	return ret;
+}
+
+static void append_name(char *dst, size_t len, const char *name)
+{
+	if (strstr(dst, name) != NULL)
+		return;
+	if (dst[0] != '\0')
+		strncat(dst, ",", len - strlen(dst) - 1);
+	strncat(dst, name, len - strlen(dst) - 1);
+}
+
+/* Why no source can serve: each enabled source's reason, joined. */
+static void explain(struct ts_pool *p, struct ts_seed_report *rep, const char *what)
+{
+	size_t i, off;
+
+	off = (size_t)snprintf(rep->error, sizeof(rep->error), "%s", what);
+	for (i = 0; i < p->n && off < sizeof(rep->error); i++) {
+		struct slot *sl = &p->s[i];
+
+		if (!sl->enabled || sl->state == TS_SRC_HEALTHY)
+			continue;
+		off += (size_t)snprintf(rep->error + off, sizeof(rep->error) - off, "; %s: %s",
+					sl->src->name,
+					sl->why[0] ? sl->why : ts_source_state_name(sl->state));
+	}
+}
+
+/* Startup tests for whatever needs them; the number of healthy sources. */
+static size_t startup_all(struct ts_pool *p, uint64_t deadline)
+{
+	size_t i, healthy = 0;
+
+	if (p->fork_gen != fork_gen) {
+		/* A child: its startup tests are its own, its blocks too. */
+		for (i = 0; i < p->n; i++)
+			if (p->s[i].state != TS_SRC_FAILED)
+				slot_reset(&p->s[i]);
+		p->counter = 0;
+		p->fork_gen = fork_gen;
+	}
+	for (i = 0; i < p->n; i++) {
+		struct slot *sl = &p->s[i];
+
+		if (sl->enabled &&
+		    (sl->state == TS_SRC_UNTESTED || sl->state == TS_SRC_QUARANTINED))
+			startup(p, sl, deadline);
+		healthy += sl->enabled && sl->state == TS_SRC_HEALTHY;
+	}
+	return healthy;
+}
+
+size_t ts_pool_startup(struct ts_pool *p)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	n = startup_all(p, ts_now_ns() + (uint64_t)p->deadline_ms * 1000000u);
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
+		       struct ts_seed_report *rep, uint64_t start)
+{
+	uint64_t deadline = start + (uint64_t)p->deadline_ms * 1000000u;
+	unsigned char block[TS_BLOCK_BYTES];
+	struct pending pend;
+	size_t off = 0, i;
+
+	startup_all(p, deadline);
+
+	while (off < len) {
+		struct slot *h[TS_MAX_SOURCES];
+		size_t nh = 0, take;
+		enum block_result r;
+
+		for (i = 0; i < p->n; i++)
+			if (p->s[i].enabled && p->s[i].state == TS_SRC_HEALTHY)
+				h[nh++] = &p->s[i];
+		if (nh == 0) {
+			explain(p, rep, "no healthy source can serve the request");
+			return -1;
+		}
+		r = build_block(p, h, nh, block, &pend, deadline);
+		if (r == BLOCK_RETRY)
+			continue;
+		if (r == BLOCK_DEADLINE) {
+			snprintf(rep->error, sizeof(rep->error),
+				 "deadline of %u ms passed after %zu of %zu bytes", p->deadline_ms,
+				 off, len);
+			return -1;
+		}
+		if (r != BLOCK_OK) {
+			snprintf(rep->error, sizeof(rep->error), "SHA-256 conditioning failed");
+			return -1;
+		}
+		take = len - off < TS_BLOCK_BYTES ? len - off : TS_BLOCK_BYTES;
+		memcpy(out + off, block, take);
+		off += take;
+		for (i = 0; i < p->n; i++) {
+			if (pend.samples[i] == 0)
+				continue;
+			p->s[i].samples += pend.samples[i];
+			p->s[i].credited_bits += pend.bits[i];
+			rep->credited_bits += pend.bits[i];
+			append_name(rep->sources, sizeof(rep->sources), p->s[i].src->name);
+		}
+	}
+	OPENSSL_cleanse(block, sizeof(block));
+	return 0;
+}
+
+int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_seed_report *rep)
+{
+	uint64_t start = ts_now_ns();
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	pthread_mutex_lock(&p->lock);
+	ret = seed_locked(p, out, len, rep, start);
+	pthread_mutex_unlock(&p->lock);
+	rep->elapsed_ns = ts_now_ns() - start;
+	if (ret == 0) {
+		rep->bytes = len;
+	} else {
+		OPENSSL_cleanse(out, len);
+		rep->credited_bits = 0;
+	}
+	return ret;
+}
+
+size_t ts_pool_stats(struct ts_pool *p, struct ts_source_stats *out, size_t max)
+{
+	size_t i, k = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->n && k < max; i++) {
+		struct slot *sl = &p->s[i];
+		struct ts_source_stats *st = &out[k++];
+
+		st->name = sl->src->name;
+		st->state = sl->enabled ? sl->state : TS_SRC_UNAVAILABLE;
+		st->credit = sl->state == TS_SRC_HEALTHY ? sl->credit : 0;
+		st->default_credit = sl->cap;
+		st->samples = sl->samples;
+		st->credited_bits = sl->credited_bits;
+		st->intermittent = sl->intermittent;
+		st->permanent = sl->state == TS_SRC_FAILED;
+		snprintf(st->last_failure, sizeof(st->last_failure), "%s",
+			 sl->enabled ? sl->why : "not in 'sources'");
+	}
+	pthread_mutex_unlock(&p->lock);
+	return k;
+}
+
+int ts_pool_verify_zeroized(struct ts_pool *p)
+{
+	size_t i;
+	uint64_t acc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < CHUNK_MAX; i++)
+		acc |= p->buf[i];
+	for (i = 0; i < TS_STARTUP_SAMPLES; i++)
+		acc |= p->sym[i];
+	pthread_mutex_unlock(&p->lock);
+	return acc == 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Provider-internal declarations: the provider context and errors. */
+#ifndef TS_PROVIDER_PROV_H
+#define TS_PROVIDER_PROV_H
+
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+
+#include "timingseed/pool.h"
+
+/* Reason codes; their strings are in provider.c. */
+enum {
+	TS_R_SEED_FAILED = 1,
+	TS_R_PARENT_NOT_SUPPORTED,
+	TS_R_REQUEST_TOO_LARGE,
+	TS_R_NOT_INSTANTIATED,
+	TS_R_BAD_CONFIG,
+	TS_R_STRENGTH_TOO_HIGH,
+	TS_R_INTERNAL,
+};
+
+struct ts_provctx {
+	const OSSL_CORE_HANDLE *handle;
+	OSSL_FUNC_core_new_error_fn *new_error;
+	OSSL_FUNC_core_set_error_debug_fn *set_error_debug;
+	OSSL_FUNC_core_vset_error_fn *vset_error;
+	struct ts_pool *pool;
+	int trace; /* TIMINGSEED_DEBUG */
+};
+
+/* Put an error on OpenSSL's queue, under the provider's name. */
+void ts_raise(const struct ts_provctx *pc, const char *file, int line, const char *func, int reason,
+	      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define TS_RAISE(pc, reason, ...) ts_raise(pc, __FILE__, __LINE__, __func__, reason, __VA_ARGS__)
+
+/* The TIMINGSEED_DEBUG line for one served (or refused) request. */
+void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep);
+
+#define TS_STRENGTH    256
+#define TS_MAX_REQUEST 4096
+
+extern const OSSL_DISPATCH ts_seed_rand_functions[];
+
+#endif

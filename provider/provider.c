@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The provider: entry point, algorithm query, provider parameters, error
+ * strings. Everything OpenSSL-facing about the RAND itself is in
+ * seed_rand.c; the entropy is made in pool/.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/params.h>
+
+#include "prov.h"
+
+#ifndef TS_VERSION
+#define TS_VERSION "0.0.0"
+#endif
+
+void ts_raise(const struct ts_provctx *pc, const char *file, int line, const char *func, int reason,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pc == NULL || pc->new_error == NULL)
+		return;
+	pc->new_error(pc->handle);
+	pc->set_error_debug(pc->handle, file, line, func);
+	va_start(ap, fmt);
+	pc->vset_error(pc->handle, (uint32_t)reason, fmt, ap);
+	va_end(ap);
+}
+
+void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep)
+{
+	if (!pc->trace)
+		return;
+	if (rep->error[0] != '\0')
+		fprintf(stderr, "timingseed: %s failed after %.3f ms: %s\n", what,
+			rep->elapsed_ns / 1e6, rep->error);
+	else
+		fprintf(stderr,
+			"timingseed: %s %zu bytes, %.1f credited bits, sources %s, %.3f ms\n", what,
+			rep->bytes, rep->credited_bits, rep->sources, rep->elapsed_ns / 1e6);
+}
+
+static const OSSL_ITEM reason_strings[] = {
+	{TS_R_SEED_FAILED, "seed request failed"},
+	{TS_R_PARENT_NOT_SUPPORTED, "TIMING-SEED is a seed source and takes no parent"},
+	{TS_R_REQUEST_TOO_LARGE, "request too large"},
+	{TS_R_NOT_INSTANTIATED, "not instantiated"},
+	{TS_R_BAD_CONFIG, "bad configuration"},
+	{TS_R_STRENGTH_TOO_HIGH, "requested strength too high"},
+	{TS_R_INTERNAL, "internal error"},
+	{0, NULL},
+};
+
+static const OSSL_ITEM *ts_get_reason_strings(void *provctx)
+{
+	(void)provctx;
+	return reason_strings;
+}
+
+static const OSSL_ALGORITHM rands[] = {
+	{"TIMING-SEED", "provider=timingseed", ts_seed_rand_functions,
+	 "Seed source from kernel timing jitter, SP 800-90B health-tested"},
+	{NULL, NULL, NULL, NULL},
+};
+
+static const OSSL_ALGORITHM *ts_query(void *provctx, int operation_id, int *no_cache)
+{
+	(void)provctx;
+	*no_cache = 0;
+	return operation_id == OSSL_OP_RAND ? rands : NULL;
+}
+
+static const OSSL_PARAM *ts_gettable_params(void *provctx)
+{
+	static const OSSL_PARAM p[] = {
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
+		OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+		OSSL_PARAM_END,
+	};
+
+	(void)provctx;
+	return p;
+}
+
+static int ts_get_params(void *provctx, OSSL_PARAM params[])
+{
+	OSSL_PARAM *p;
+
+	(void)provctx;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
+	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "timingseed"))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION);
+	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, TS_VERSION))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
+	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "timingseed " TS_VERSION
+						     ", built against " OPENSSL_VERSION_TEXT))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
+	if (p != NULL && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	return 1;
+}
+
+static void ts_teardown(void *provctx)
+{
+	struct ts_provctx *pc = provctx;
+
+	ts_pool_free(pc->pool);
+	free(pc);
+}
+
+static const OSSL_DISPATCH provider_functions[] = {
+	{OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))ts_teardown},
+	{OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))ts_gettable_params},
+	{OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))ts_get_params},
+	{OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))ts_query},
+	{OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))ts_get_reason_strings},
+	{0, NULL},
+};
+
+static int trace_enabled(void)
+{
+	const char *v = secure_getenv("TIMINGSEED_DEBUG");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+__attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
+							      const OSSL_DISPATCH *in,
+							      const OSSL_DISPATCH **out,
+							      void **provctx)
+{
+	struct ts_provctx *pc = calloc(1, sizeof(*pc));
+
+	if (pc == NULL)
+		return 0;
+	pc->handle = handle;
+	for (; in->function_id != 0; in++) {
+		switch (in->function_id) {
+		case OSSL_FUNC_CORE_NEW_ERROR:
+			pc->new_error = OSSL_FUNC_core_new_error(in);
+			break;
+		case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
+			pc->set_error_debug = OSSL_FUNC_core_set_error_debug(in);
+			break;
+		case OSSL_FUNC_CORE_VSET_ERROR:
+			pc->vset_error = OSSL_FUNC_core_vset_error(in);
+			break;
+		default:
+			break;
+		}
+	}
+	if (pc->new_error == NULL || pc->set_error_debug == NULL || pc->vset_error == NULL)
+		goto fail;
+	pc->trace = trace_enabled();
+	pc->pool = ts_pool_new();
+	if (pc->pool == NULL)
+		goto fail;
+	*out = provider_functions;
+	*provctx = pc;
+	return 1;
+fail:
+	free(pc);
+	return 0;
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * TIMING-SEED: a seed-source RAND, the shape of OpenSSL's own SEED-SRC
+ * (providers/implementations/rands/seed_src.c). DRBGs call get_seed when
+ * they need entropy; every byte served is full entropy from the pool.
+ */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "prov.h"
+
+struct seed_ctx {
+	struct ts_provctx *pc;
+	int state;
+	CRYPTO_RWLOCK *lock;
+};
+
+static OSSL_FUNC_rand_newctx_fn seed_newctx;
+static OSSL_FUNC_rand_freectx_fn seed_freectx;
+static OSSL_FUNC_rand_instantiate_fn seed_instantiate;
+static OSSL_FUNC_rand_uninstantiate_fn seed_uninstantiate;
+static OSSL_FUNC_rand_generate_fn seed_generate;
+static OSSL_FUNC_rand_reseed_fn seed_reseed;
+static OSSL_FUNC_rand_get_seed_fn seed_get_seed;
+static OSSL_FUNC_rand_clear_seed_fn seed_clear_seed;
+static OSSL_FUNC_rand_enable_locking_fn seed_enable_locking;
+static OSSL_FUNC_rand_lock_fn seed_lock;
+static OSSL_FUNC_rand_unlock_fn seed_unlock;
+static OSSL_FUNC_rand_gettable_ctx_params_fn seed_gettable_ctx_params;
+static OSSL_FUNC_rand_get_ctx_params_fn seed_get_ctx_params;
+static OSSL_FUNC_rand_verify_zeroization_fn seed_verify_zeroization;
+
+static void *seed_newctx(void *provctx, void *parent, const OSSL_DISPATCH *parent_dispatch)
+{
+	struct ts_provctx *pc = provctx;
+	struct seed_ctx *s;
+
+	(void)parent_dispatch;
+	if (parent != NULL) {
+		TS_RAISE(pc, TS_R_PARENT_NOT_SUPPORTED,
+			 "TIMING-SEED draws from timing sources, not from a parent RAND");
+		return NULL;
+	}
+	s = OPENSSL_zalloc(sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->pc = pc;
+	s->state = EVP_RAND_STATE_UNINITIALISED;
+	return s;
+}
+
+static void seed_freectx(void *vctx)
+{
+	struct seed_ctx *s = vctx;
+
+	if (s == NULL)
+		return;
+	CRYPTO_THREAD_lock_free(s->lock);
+	OPENSSL_free(s);
+}
+
+static int seed_instantiate(void *vctx, unsigned int strength, int prediction_resistance,
+			    const unsigned char *pstr, size_t pstr_len, const OSSL_PARAM params[])
+{
+	struct seed_ctx *s = vctx;
+
+	(void)prediction_resistance;
+	(void)pstr;
+	(void)pstr_len;
+	(void)params;
+	if (strength > TS_STRENGTH) {
+		TS_RAISE(s->pc, TS_R_STRENGTH_TOO_HIGH, "asked %u bits, TIMING-SEED gives %d",
+			 strength, TS_STRENGTH);
+		return 0;
+	}
+	s->state = EVP_RAND_STATE_READY;
+	return 1;
+}
+
+static int seed_uninstantiate(void *vctx)
+{
+	struct seed_ctx *s = vctx;
+
+	s->state = EVP_RAND_STATE_UNINITIALISED;
+	return 1;
+}
+
+/* Fill out from the pool; on failure raise an error naming the cause. */
+static int fill(struct seed_ctx *s, const char *what, unsigned char *out, size_t len)
+{
+	struct ts_seed_report rep;
+
+	if (ts_pool_seed(s->pc->pool, out, len, &rep) != 0) {
+		ts_trace(s->pc, what, &rep);
+		TS_RAISE(s->pc, TS_R_SEED_FAILED, "%s of %zu bytes: %s", what, len, rep.error);
+		return 0;
+	}
+	ts_trace(s->pc, what, &rep);
+	return 1;
+}
+
+static int seed_generate(void *vctx, unsigned char *out, size_t outlen, unsigned int strength,
+			 int prediction_resistance, const unsigned char *adin, size_t adin_len)
+{
+	struct seed_ctx *s = vctx;
+
+	(void)prediction_resistance;
+	(void)adin;
+	(void)adin_len;
+	if (s->state != EVP_RAND_STATE_READY) {
+		TS_RAISE(s->pc, TS_R_NOT_INSTANTIATED, "generate before instantiate");
+		return 0;
+	}
+	if (strength > TS_STRENGTH) {
+		TS_RAISE(s->pc, TS_R_STRENGTH_TOO_HIGH, "asked %u bits, TIMING-SEED gives %d",
+			 strength, TS_STRENGTH);
+		return 0;
+	}
+	return fill(s, "generate", out, outlen);
+}
+
+static int seed_reseed(void *vctx, int prediction_resistance, const unsigned char *ent,
+		       size_t ent_len, const unsigned char *adin, size_t adin_len)
+{
+	struct seed_ctx *s = vctx;
+
+	/* Nothing to reseed: every request is fresh from the sources. */
+	(void)prediction_resistance;
+	(void)ent;
+	(void)ent_len;
+	(void)adin;
+	(void)adin_len;
+	if (s->state != EVP_RAND_STATE_READY) {
+		TS_RAISE(s->pc, TS_R_NOT_INSTANTIATED, "reseed before instantiate");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * As SEED-SRC does: ceil(entropy / 8) bytes, at least min_len, at most
+ * max_len. The bytes are full entropy, so that length carries the bits.
+ */
+static size_t seed_get_seed(void *vctx, unsigned char **pout, int entropy, size_t min_len,
+			    size_t max_len, int prediction_resistance, const unsigned char *adin,
+			    size_t adin_len)
+{
+	struct seed_ctx *s = vctx;
+	size_t len = entropy > 0 ? ((size_t)entropy + 7) / 8 : 0;
+	unsigned char *p;
+
+	(void)prediction_resistance;
+	(void)adin;
+	(void)adin_len;
+	*pout = NULL;
+	if (len < min_len)
+		len = min_len;
+	if (len == 0 || len > max_len || len > TS_MAX_REQUEST) {
+		TS_RAISE(s->pc, TS_R_REQUEST_TOO_LARGE,
+			 "get_seed: %d bits in %zu..%zu bytes cannot be served (at most %d)",
+			 entropy, min_len, max_len, TS_MAX_REQUEST);
+		return 0;
+	}
+	p = OPENSSL_secure_malloc(len);
+	if (p == NULL) {
+		TS_RAISE(s->pc, TS_R_INTERNAL,
+			 "get_seed: secure heap allocation of %zu bytes failed", len);
+		return 0;
+	}
+	if (!fill(s, "get_seed", p, len)) {
+		OPENSSL_secure_clear_free(p, len);
+		return 0;
+	}
+	*pout = p;
+	return len;
+}
+
+static void seed_clear_seed(void *vctx, unsigned char *out, size_t outlen)
+{
+	(void)vctx;
+	OPENSSL_secure_clear_free(out, outlen);
+}
+
+static int seed_enable_locking(void *vctx)
+{
+	struct seed_ctx *s = vctx;
+
+	if (s->lock == NULL) {
+		s->lock = CRYPTO_THREAD_lock_new();
+		if (s->lock == NULL) {
+			TS_RAISE(s->pc, TS_R_INTERNAL, "cannot create lock");
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int seed_lock(void *vctx)
+{
+	struct seed_ctx *s = vctx;
+
+	return s->lock == NULL || CRYPTO_THREAD_write_lock(s->lock);
+}
+
+static void seed_unlock(void *vctx)
+{
+	struct seed_ctx *s = vctx;
+
+	if (s->lock != NULL)
+		CRYPTO_THREAD_unlock(s->lock);
+}
+
+static const OSSL_PARAM *seed_gettable_ctx_params(void *vctx, void *provctx)
+{
+	static const OSSL_PARAM known[] = {
+		OSSL_PARAM_int(OSSL_RAND_PARAM_STATE, NULL),
+		OSSL_PARAM_uint(OSSL_RAND_PARAM_STRENGTH, NULL),
+		OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, NULL),
+		OSSL_PARAM_END,
+	};
+
+	(void)vctx;
+	(void)provctx;
+	return known;
+}
+
+static int seed_get_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+	struct seed_ctx *s = vctx;
+	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_RAND_PARAM_STATE);
+	if (p != NULL && !OSSL_PARAM_set_int(p, s->state))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_RAND_PARAM_STRENGTH);
+	if (p != NULL && !OSSL_PARAM_set_uint(p, TS_STRENGTH))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_RAND_PARAM_MAX_REQUEST);
+	if (p != NULL && !OSSL_PARAM_set_size_t(p, TS_MAX_REQUEST))
+		return 0;
+	return 1;
+}
+
+static int seed_verify_zeroization(void *vctx)
+{
+	struct seed_ctx *s = vctx;
+
+	return ts_pool_verify_zeroized(s->pc->pool);
+}
+
+const OSSL_DISPATCH ts_seed_rand_functions[] = {
+	{OSSL_FUNC_RAND_NEWCTX, (void (*)(void))seed_newctx},
+	{OSSL_FUNC_RAND_FREECTX, (void (*)(void))seed_freectx},
+	{OSSL_FUNC_RAND_INSTANTIATE, (void (*)(void))seed_instantiate},
+	{OSSL_FUNC_RAND_UNINSTANTIATE, (void (*)(void))seed_uninstantiate},
+	{OSSL_FUNC_RAND_GENERATE, (void (*)(void))seed_generate},
+	{OSSL_FUNC_RAND_RESEED, (void (*)(void))seed_reseed},
+	{OSSL_FUNC_RAND_GET_SEED, (void (*)(void))seed_get_seed},
+	{OSSL_FUNC_RAND_CLEAR_SEED, (void (*)(void))seed_clear_seed},
+	{OSSL_FUNC_RAND_ENABLE_LOCKING, (void (*)(void))seed_enable_locking},
+	{OSSL_FUNC_RAND_LOCK, (void (*)(void))seed_lock},
+	{OSSL_FUNC_RAND_UNLOCK, (void (*)(void))seed_unlock},
+	{OSSL_FUNC_RAND_GETTABLE_CTX_PARAMS, (void (*)(void))seed_gettable_ctx_params},
+	{OSSL_FUNC_RAND_GET_CTX_PARAMS, (void (*)(void))seed_get_ctx_params},
+	{OSSL_FUNC_RAND_VERIFY_ZEROIZATION, (void (*)(void))seed_verify_zeroization},
+	{0, NULL},
+};

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The tick counter: the fastest monotonic counter of the platform.
+ *
+ * x86-64: rdtscp when the CPU has it (it waits for earlier instructions to
+ * retire, so the syscall being timed is really over), else rdtsc. arm64:
+ * cntvct_el0. macOS: mach_absolute_time(). Elsewhere the raw monotonic clock.
+ */
+#include <time.h>
+
+#include "timingseed/tick.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+
+static int have_rdtscp = -1;
+
+static int rdtscp_supported(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(0x80000001, &a, &b, &c, &d))
+		return 0;
+	return (d >> 27) & 1;
+}
+
+uint64_t ts_ticks(void)
+{
+	unsigned int aux;
+
+	/* A benign race: every thread computes the same answer. */
+	if (__builtin_expect(have_rdtscp < 0, 0))
+		have_rdtscp = rdtscp_supported();
+	if (have_rdtscp)
+		return __rdtscp(&aux);
+	return __rdtsc();
+}
+
+const char *ts_tick_name(void)
+{
+	if (have_rdtscp < 0)
+		have_rdtscp = rdtscp_supported();
+	return have_rdtscp ? "rdtscp" : "rdtsc";
+}
+
+#elif defined(__aarch64__) && !defined(__APPLE__)
+
+uint64_t ts_ticks(void)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
+	return v;
+}
+
+const char *ts_tick_name(void)
+{
+	return "cntvct_el0";
+}
+
+#elif defined(__APPLE__)
+#include <mach/mach_time.h>
+
+uint64_t ts_ticks(void)
+{
+	return mach_absolute_time();
+}
+
+const char *ts_tick_name(void)
+{
+	return "mach_absolute_time";
+}
+
+#else
+
+uint64_t ts_ticks(void)
+{
+	struct timespec ts;
+
+#ifdef CLOCK_MONOTONIC_RAW
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+#else
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+const char *ts_tick_name(void)
+{
+	return "clock_monotonic_raw";
+}
+
+#endif
+
+uint64_t ts_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * TIMING-SEED through the public EVP_RAND API, as an application would use
+ * it: loaded into its own library context from the build tree, parent of
+ * the default provider's three DRBGs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+struct env {
+	OSSL_LIB_CTX *libctx;
+	OSSL_PROVIDER *ts, *dflt;
+	EVP_RAND *seed;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	e->libctx = OSSL_LIB_CTX_new();
+	if (!OSSL_PROVIDER_set_default_search_path(e->libctx, TS_MODULE_DIR))
+		return -1;
+	e->ts = OSSL_PROVIDER_load(e->libctx, "timingseed");
+	e->dflt = OSSL_PROVIDER_load(e->libctx, "default");
+	if (e->ts == NULL || e->dflt == NULL) {
+		ERR_print_errors_fp(stderr);
+		return -1;
+	}
+	e->seed = EVP_RAND_fetch(e->libctx, "TIMING-SEED", "provider=timingseed");
+	if (e->seed == NULL)
+		return -1;
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	EVP_RAND_free(e->seed);
+	OSSL_PROVIDER_unload(e->ts);
+	OSSL_PROVIDER_unload(e->dflt);
+	OSSL_LIB_CTX_free(e->libctx);
+	free(e);
+	return 0;
+}
+
+static EVP_RAND_CTX *new_seed(struct env *e)
+{
+	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
+
+	assert_non_null(s);
+	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
+	return s;
+}
+
+static void test_provider_params(void **state)
+{
+	struct env *e = *state;
+	const char *name = NULL, *version = NULL;
+	int status = 0;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, (char **)&name, 0),
+		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&version, 0),
+		OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, &status),
+		OSSL_PARAM_END,
+	};
+
+	assert_true(OSSL_PROVIDER_get_params(e->ts, p));
+	assert_string_equal(name, "timingseed");
+	assert_non_null(version);
+	assert_int_equal(status, 1);
+	assert_string_equal(EVP_RAND_get0_name(e->seed), "TIMING-SEED");
+}
+
+static void test_seed_ctx_params(void **state)
+{
+	struct env *e = *state;
+	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
+	unsigned char a[48], b[48];
+
+	assert_non_null(s);
+	assert_int_equal(EVP_RAND_get_state(s), EVP_RAND_STATE_UNINITIALISED);
+	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
+	assert_int_equal(EVP_RAND_get_state(s), EVP_RAND_STATE_READY);
+	assert_true(EVP_RAND_get_strength(s) >= 256);
+	assert_true(EVP_RAND_generate(s, a, sizeof(a), 256, 0, NULL, 0));
+	assert_true(EVP_RAND_generate(s, b, sizeof(b), 256, 0, NULL, 0));
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_true(EVP_RAND_reseed(s, 0, NULL, 0, NULL, 0));
+	assert_true(EVP_RAND_verify_zeroization(s));
+	assert_true(EVP_RAND_uninstantiate(s));
+	assert_int_equal(EVP_RAND_get_state(s), EVP_RAND_STATE_UNINITIALISED);
+	EVP_RAND_CTX_free(s);
+}
+
+static void drbg_on_top(struct env *e, const char *alg, const char *key, const char *val,
+			const char *key2, const char *val2)
+{
+	EVP_RAND *r = EVP_RAND_fetch(e->libctx, alg, "provider=default");
+	EVP_RAND_CTX *seed = new_seed(e), *drbg;
+	unsigned char out1[64], out2[64];
+	OSSL_PARAM p[3];
+
+	assert_non_null(r);
+	drbg = EVP_RAND_CTX_new(r, seed);
+	assert_non_null(drbg);
+	p[0] = OSSL_PARAM_construct_utf8_string(key, (char *)val, 0);
+	p[1] = key2 ? OSSL_PARAM_construct_utf8_string(key2, (char *)val2, 0)
+		    : OSSL_PARAM_construct_end();
+	p[2] = OSSL_PARAM_construct_end();
+	assert_true(EVP_RAND_CTX_set_params(drbg, p));
+	assert_true(EVP_RAND_instantiate(drbg, 256, 0, (const unsigned char *)"ts", 2, NULL));
+	assert_int_equal(EVP_RAND_get_state(drbg), EVP_RAND_STATE_READY);
+	assert_int_equal(EVP_RAND_get_strength(drbg), 256);
+	assert_true(EVP_RAND_generate(drbg, out1, sizeof(out1), 256, 0, NULL, 0));
+	assert_true(EVP_RAND_reseed(drbg, 1, NULL, 0, NULL, 0));
+	assert_true(EVP_RAND_generate(drbg, out2, sizeof(out2), 256, 1, NULL, 0));
+	assert_memory_not_equal(out1, out2, sizeof(out1));
+	EVP_RAND_CTX_free(drbg);
+	EVP_RAND_CTX_free(seed);
+	EVP_RAND_free(r);
+}
+
+static void test_ctr_drbg(void **state)
+{
+	drbg_on_top(*state, "CTR-DRBG", OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", NULL, NULL);
+}
+
+static void test_hash_drbg(void **state)
+{
+	drbg_on_top(*state, "HASH-DRBG", OSSL_DRBG_PARAM_DIGEST, "SHA256", NULL, NULL);
+}
+
+static void test_hmac_drbg(void **state)
+{
+	drbg_on_top(*state, "HMAC-DRBG", OSSL_DRBG_PARAM_MAC, "HMAC", OSSL_DRBG_PARAM_DIGEST,
+		    "SHA256");
+}
+
+static void test_parent_refused(void **state)
+{
+	struct env *e = *state;
+	EVP_RAND_CTX *parent = new_seed(e), *child;
+	char buf[256];
+	unsigned long err;
+
+	ERR_clear_error();
+	child = EVP_RAND_CTX_new(e->seed, parent);
+	assert_null(child);
+	err = ERR_peek_error();
+	assert_int_not_equal(err, 0);
+	ERR_error_string_n(err, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "timingseed"));
+	assert_non_null(strstr(buf, "parent"));
+	ERR_clear_error();
+	EVP_RAND_CTX_free(parent);
+}
+
+static void test_strength_too_high(void **state)
+{
+	struct env *e = *state;
+	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
+
+	assert_false(EVP_RAND_instantiate(s, 512, 0, NULL, 0, NULL));
+	assert_int_not_equal(ERR_peek_error(), 0);
+	ERR_clear_error();
+	EVP_RAND_CTX_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_provider_params),	  cmocka_unit_test(test_seed_ctx_params),
+		cmocka_unit_test(test_ctr_drbg),	  cmocka_unit_test(test_hash_drbg),
+		cmocka_unit_test(test_hmac_drbg),	  cmocka_unit_test(test_parent_refused),
+		cmocka_unit_test(test_strength_too_high),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The timingseed tool: one file per subcommand, this header between them. */
+#ifndef TS_TOOLS_CLI_H
+#define TS_TOOLS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int cmd_sources(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+
+/* Strict parse of a count in 1..max; prints an error and returns -1. */
+int cli_parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out);
+
+/* Print "timingseed: <msg>" on stderr; returns the exit status 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Measured samples per second of a source (short collection), or -1. */
+double cli_sample_rate(const struct ts_source *src, const void *cfg);
+
+#endif

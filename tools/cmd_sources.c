@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * timingseed sources [--json]: every source compiled in, whether it runs
+ * here, the credit in force after this machine's startup test, and the
+ * sample rate measured now.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "timingseed/pool.h"
+#include "cli.h"
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+int cmd_sources(int argc, char **argv)
+{
+	struct ts_source_stats st[TS_MAX_SOURCES];
+	struct ts_pool *pool;
+	bool json = false;
+	size_t i, n;
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--json") == 0)
+			json = true;
+		else
+			return cli_usage_error("sources: unknown argument '%s'", argv[a]);
+	}
+	pool = ts_pool_new();
+	if (pool == NULL)
+		return cli_usage_error("cannot create the pool");
+	ts_pool_startup(pool);
+	n = ts_pool_stats(pool, st, TS_MAX_SOURCES);
+
+	if (json)
+		printf("[");
+	else
+		printf("%-22s %-10s %-9s %8s %8s %12s  %s\n", "source", "platform", "available",
+		       "credit", "default", "samples/s", "note");
+	for (i = 0; i < n; i++) {
+		const struct ts_source *src = ts_source_find(st[i].name);
+		const char *why = NULL;
+		bool avail = src->available(&why);
+		void *cfg = ts_config_new(src);
+		double rate = avail && cfg ? cli_sample_rate(src, cfg) : 0;
+		const char *note = st[i].last_failure[0] ? st[i].last_failure
+							 : ts_source_state_name(st[i].state);
+
+		ts_config_free(cfg);
+		if (json) {
+			printf("%s\n  {\"name\": ", i ? "," : "");
+			json_string(src->name);
+			printf(", \"platform\": ");
+			json_string(src->platform);
+			printf(", \"available\": %s, \"state\": ", avail ? "true" : "false");
+			json_string(ts_source_state_name(st[i].state));
+			printf(", \"credit\": %.4f, \"default_credit\": %.4f, \"samples_per_s\": "
+			       "%.0f,"
+			       " \"note\": ",
+			       st[i].credit, src->default_credit, rate > 0 ? rate : 0);
+			json_string(note);
+			printf("}");
+		} else {
+			printf("%-22s %-10s %-9s %8.4f %8.4f %12.0f  %s\n", src->name,
+			       src->platform, avail ? "yes" : "no", st[i].credit,
+			       src->default_credit, rate > 0 ? rate : 0, note);
+		}
+	}
+	if (json)
+		printf("\n]\n");
+	ts_pool_free(pool);
+	return 0;
+}
