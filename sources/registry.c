@@ -6,8 +6,19 @@
 #include "timingseed/source.h"
 
 extern const struct ts_source ts_source_pipe_buffer;
+extern const struct ts_source ts_source_kqueue_events;
+extern const struct ts_source ts_source_epoll_events;
+extern const struct ts_source ts_source_mach_ipc;
+extern const struct ts_source ts_source_unix_ipc;
+extern const struct ts_source ts_source_proc_info_timing;
+extern const struct ts_source ts_source_proc_info;
+extern const struct ts_source ts_source_commpage_clock_timing;
+extern const struct ts_source ts_source_vdso_clock;
 
 const struct ts_source *const ts_sources[] = {
-	&ts_source_pipe_buffer,
-	NULL,
+	&ts_source_pipe_buffer,	 &ts_source_kqueue_events,
+	&ts_source_epoll_events, &ts_source_mach_ipc,
+	&ts_source_unix_ipc,	 &ts_source_proc_info_timing,
+	&ts_source_proc_info,	 &ts_source_commpage_clock_timing,
+	&ts_source_vdso_clock,	 NULL,
 };

@@ -18,7 +18,9 @@ struct command {
 
 static const struct command commands[] = {
 	{"sources", cmd_sources, "sources [--json]"},
-	{"sample", cmd_sample, "sample SOURCE -n N -o FILE [--format u8|u64|openentropy]"},
+	{"sample", cmd_sample,
+	 "sample SOURCE -n N -o FILE [--format u8|u64|openentropy] [--set OPTION=VALUE]..."},
+	{"assess", cmd_assess, "assess [SOURCE...] [-n N] [--file FILE] [--json]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

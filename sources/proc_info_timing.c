@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+/* proc_info_timing: not ported yet (issue 3). */
+#include "timingseed/source.h"
+
+static bool proc_info_timing_available(const char **why)
+{
+	*why = "not ported yet";
+	return false;
+}
+
+static long proc_info_timing_collect(const void *config, uint64_t *out, size_t n,
+				     uint64_t deadline_ns)
+{
+	(void)config;
+	(void)out;
+	(void)n;
+	(void)deadline_ns;
+	return -38; /* ENOSYS */
+}
+
+const struct ts_source ts_source_proc_info_timing = {
+	.name = "proc_info_timing",
+	.platform = "macos",
+	.description = "not ported yet",
+	.default_credit = 0,
+	.available = proc_info_timing_available,
+	.collect = proc_info_timing_collect,
+};

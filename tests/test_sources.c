@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Every source compiled in, through the source interface: samples within
+ * the deadline, not all equal, no fd or thread left behind, bad options
+ * refused (or clamped where the seed clamps).
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "timingseed/source.h"
+#include "timingseed/tick.h"
+
+static size_t count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	size_t n = 0;
+
+	assert_non_null(d);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void test_registry(void **state)
+{
+	static const char *const names[] = {
+		"pipe_buffer", "kqueue_events",	   "epoll_events", "mach_ipc",
+		"unix_ipc",    "proc_info_timing", "proc_info",	   "commpage_clock_timing",
+		"vdso_clock"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_non_null(ts_source_find(names[i]));
+	assert_null(ts_source_find("no_such_source"));
+#ifdef __linux__
+	/* The Linux counterparts and the POSIX original must run here. */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct ts_source *s = ts_source_find(names[i]);
+		const char *why = NULL;
+
+		if (strcmp(s->platform, "linux") == 0 || strcmp(s->platform, "posix") == 0)
+			assert_true(s->available(&why));
+		else
+			assert_false(s->available(&why));
+	}
+#endif
+}
+
+static void test_samples_vary(void **state)
+{
+	enum { N = 2000 };
+	uint64_t *buf = calloc(N, sizeof(*buf));
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; ts_sources[i] != NULL; i++) {
+		const struct ts_source *s = ts_sources[i];
+		const char *why = NULL;
+		void *cfg;
+		long got;
+		uint64_t t0;
+
+		if (!s->available(&why))
+			continue;
+		cfg = ts_config_new(s);
+		t0 = ts_now_ns();
+		got = s->collect(cfg, buf, N, t0 + 5000000000ULL);
+		print_message("%s: %ld samples in %.2f ms\n", s->name, got,
+			      (ts_now_ns() - t0) / 1e6);
+		assert_int_equal(got, N);
+		for (k = 1; k < N && buf[k] == buf[0]; k++)
+			;
+		assert_true(k < N); /* not all equal */
+		ts_config_free(cfg);
+	}
+	free(buf);
+}
+
+static void test_deadline(void **state)
+{
+	enum { N = 1 << 22 };
+	uint64_t *buf = malloc(N * sizeof(*buf));
+	size_t i;
+
+	(void)state;
+	for (i = 0; ts_sources[i] != NULL; i++) {
+		const struct ts_source *s = ts_sources[i];
+		const char *why = NULL;
+		void *cfg;
+		uint64_t t0, took;
+		long got;
+
+		if (!s->available(&why))
+			continue;
+		cfg = ts_config_new(s);
+		t0 = ts_now_ns();
+		got = s->collect(cfg, buf, N, t0 + 20000000u); /* 20 ms for 4M samples */
+		took = ts_now_ns() - t0;
+		print_message("%s: %ld samples by a 20 ms deadline, returned after %.1f ms\n",
+			      s->name, got, took / 1e6);
+		assert_true(got > 0);
+		/* Generous: a shared, noisy machine; a missed deadline is seconds. */
+		assert_true(took < 1000000000u);
+		ts_config_free(cfg);
+	}
+	free(buf);
+}
+
+static void test_no_leaks(void **state)
+{
+	uint64_t buf[64];
+	size_t i, r;
+
+	(void)state;
+	for (i = 0; ts_sources[i] != NULL; i++) {
+		const struct ts_source *s = ts_sources[i];
+		const char *why = NULL;
+		size_t fds, tasks;
+		void *cfg;
+
+		if (!s->available(&why))
+			continue;
+		cfg = ts_config_new(s);
+		fds = count_dir("/proc/self/fd");
+		tasks = count_dir("/proc/self/task");
+		for (r = 0; r < 1000; r++)
+			assert_true(s->collect(cfg, buf, 64, ts_now_ns() + 1000000000u) > 0);
+		assert_int_equal(count_dir("/proc/self/fd"), fds);
+		assert_int_equal(count_dir("/proc/self/task"), tasks);
+		ts_config_free(cfg);
+	}
+}
+
+static void test_bad_options(void **state)
+{
+	char err[256], big[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; ts_sources[i] != NULL; i++) {
+		const struct ts_source *s = ts_sources[i];
+		const struct ts_option *o;
+		void *cfg = ts_config_new(s);
+
+		assert_int_equal(ts_config_set(s, cfg, "no_such_option", "1", err, sizeof(err)),
+				 -1);
+		assert_non_null(strstr(err, s->name));
+		assert_non_null(strstr(err, "no_such_option"));
+		for (o = s->options; o != NULL && o->key != NULL; o++) {
+			assert_int_equal(ts_config_set(s, cfg, o->key, "", err, sizeof(err)), -1);
+			assert_int_equal(ts_config_set(s, cfg, o->key, "x1", err, sizeof(err)), -1);
+			assert_int_equal(ts_config_set(s, cfg, o->key, "-1", err, sizeof(err)), -1);
+			assert_non_null(strstr(err, o->key));
+			if (o->type == TS_OPT_BOOL) {
+				assert_int_equal(
+					ts_config_set(s, cfg, o->key, "maybe", err, sizeof(err)),
+					-1);
+				assert_int_equal(
+					ts_config_set(s, cfg, o->key, "false", err, sizeof(err)),
+					0);
+				continue;
+			}
+			assert_int_equal(ts_config_set(s, cfg, o->key, "99999999999999999999999",
+						       err, sizeof(err)),
+					 -1);
+			snprintf(big, sizeof(big), "%llu", (unsigned long long)o->max + 1);
+			if (o->max < UINT64_MAX) {
+				int r = ts_config_set(s, cfg, o->key, big, err, sizeof(err));
+
+				if (o->clamp) {
+					assert_int_equal(r, 0);
+					assert_int_equal(*(uint64_t *)((char *)cfg + o->offset),
+							 o->max);
+				} else {
+					assert_int_equal(r, -1);
+					assert_non_null(strstr(err, "range"));
+				}
+			}
+		}
+		ts_config_free(cfg);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),    cmocka_unit_test(test_samples_vary),
+		cmocka_unit_test(test_deadline),    cmocka_unit_test(test_no_leaks),
+		cmocka_unit_test(test_bad_options),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
