@@ -1,2 +1,72 @@
 #!/bin/sh
-exit 0
+# Integration: the openssl command line, in both loading modes, and the
+# silent fallback made visible. Each check can fail: every positive check
+# looks for the trace line, every negative one for its absence.
+#   integration.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1
+src=$2
+modules=$build/modules
+conf=$src/openssl.cnf.example
+fails=0
+passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passes=$((passes + 1)); echo "ok   - $1"; }
+fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
+
+# check NAME EXPECT(trace|notrace) COMMAND...
+check() {
+	name=$1 expect=$2
+	shift 2
+	if ! env TIMINGSEED_DEBUG=1 "$@" >"$tmp/out" 2>"$tmp/err"; then
+		fail "$name (exit status)"
+		return
+	fi
+	if grep -q '^timingseed: get_seed [0-9]* bytes, [0-9.]* credited bits, sources ' "$tmp/err"; then
+		[ "$expect" = trace ] && ok "$name" || fail "$name: timingseed served a seed, expected the OS fallback"
+	else
+		[ "$expect" = notrace ] && ok "$name" || fail "$name: no trace line, OpenSSL fell back to its OS seed"
+	fi
+}
+
+# openssl rand -hex 32 prints exactly 64 hex digits
+hex_ok() {
+	grep -Eq '^[0-9a-f]{64}$' "$tmp/out" && ok "$1: 32 random bytes printed" || fail "$1: output"
+}
+
+if env OPENSSL_MODULES="$modules" openssl list -random-generators -provider-path "$modules" \
+	-provider timingseed -provider default >"$tmp/out" 2>"$tmp/err" &&
+	grep -q 'TIMING-SEED' "$tmp/out" && grep -q '@ timingseed' "$tmp/out"; then
+	ok "openssl list -random-generators lists TIMING-SEED @ timingseed"
+else
+	fail "openssl list -random-generators"
+fi
+
+check "config only" trace env OPENSSL_MODULES="$modules" OPENSSL_CONF="$conf" openssl rand -hex 32
+hex_ok "config only"
+
+check "-provider flag under the example config" trace env -u OPENSSL_MODULES OPENSSL_CONF="$conf" \
+	openssl rand -provider-path "$modules" -provider timingseed -provider default -hex 32
+hex_ok "-provider flag"
+
+# Fallbacks: OpenSSL succeeds silently with its OS seed. The trace shows it.
+check "module not loadable: OS fallback" notrace env OPENSSL_MODULES="$tmp/nowhere" \
+	OPENSSL_CONF="$conf" openssl rand -hex 32
+hex_ok "module not loadable"
+
+sed 's/^seed = TIMING-SEED/seed = TIMING-SEEED/' "$conf" >"$tmp/misspelt.cnf"
+check "misspelt seed name: OS fallback" notrace env OPENSSL_MODULES="$modules" \
+	OPENSSL_CONF="$tmp/misspelt.cnf" openssl rand -hex 32
+
+check "-provider flag alone (default config): OS fallback" notrace env -u OPENSSL_CONF \
+	openssl rand -provider-path "$modules" -provider timingseed -provider default -hex 32
+
+# A DRBG seeded by timingseed survives several requests in one process.
+check "larger request" trace env OPENSSL_MODULES="$modules" OPENSSL_CONF="$conf" \
+	openssl rand -out "$tmp/big" 100000
+[ "$(wc -c <"$tmp/big")" -eq 100000 ] && ok "100000 bytes written" || fail "100000 bytes written"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

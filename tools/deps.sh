@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install what building and testing timingseed needs on Debian 12.
+#   deps.sh [test]    "test" adds the test-only packages.
+# Runs apt-get only when something is missing, so it is cheap to repeat.
+set -eu
+pkgs="gcc make cmake pkg-config openssl libssl-dev"
+[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "timingseed: installing$missing" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq $missing >/dev/null
