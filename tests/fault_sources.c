@@ -58,7 +58,7 @@ static long lowent_collect(const void *c, uint64_t *out, size_t n, uint64_t d)
 	(void)c;
 	(void)d;
 	for (size_t i = 0; i < n; i++)
-		out[i] = xorshift() & 3;
+		out[i] = (xorshift() >> 11) % 3;
 	return (long)n;
 }
 
@@ -129,7 +129,7 @@ FAULT(fault_stuck, "fault_stuck", 1.0, stuck_collect);
 FAULT(fault_biased, "fault_biased", 2.0, biased_collect);
 FAULT(fault_good, "fault_good", 2.0, good_collect);
 FAULT(fault_good2, "fault_good2", 2.0, good_collect);
-FAULT(fault_lowent, "fault_lowent", 4.0, lowent_collect);
+FAULT(fault_lowent, "fault_lowent", 1.0, lowent_collect);
 FAULT(fault_errno, "fault_errno", 1.0, errno_collect);
 FAULT(fault_slow, "fault_slow", 1.0, slow_collect);
 FAULT(fault_replay, "fault_replay", 4.0, replay_collect);

@@ -15,7 +15,7 @@ extern const struct ts_source fault_stuck;	 /* always the same sample */
 extern const struct ts_source fault_biased;	 /* one symbol with probability 0.9 */
 extern const struct ts_source fault_good;	 /* uniform bytes from a xorshift */
 extern const struct ts_source fault_good2;	 /* the same, another name */
-extern const struct ts_source fault_lowent;	 /* 4 symbols only: 2 bits/sample */
+extern const struct ts_source fault_lowent;	 /* 3 symbols: 1.58 bits, claims 1 */
 extern const struct ts_source fault_errno;	 /* collect() fails with EMFILE */
 extern const struct ts_source fault_slow;	 /* sleeps 10 ms per sample */
 extern const struct ts_source fault_replay;	 /* counter i*7919, deterministic */

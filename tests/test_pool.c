@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The pool with fault-injection sources: credit lowered by the startup
+ * estimate, failure policy, deadline, configuration errors, and a
+ * known-answer test of the documented conditioning input.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+
+#include "fault_sources.h"
+#include "timingseed/pool.h"
+#include "timingseed/tick.h"
+
+static struct ts_pool *pool_of(const struct ts_source *a, const struct ts_source *b)
+{
+	const struct ts_source *v[2] = {a, b};
+	struct ts_pool *p = ts_pool_new_with(v, b ? 2 : 1);
+
+	assert_non_null(p);
+	return p;
+}
+
+static const struct ts_source_stats *stat_of(struct ts_source_stats *st, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(st[i].name, name) == 0)
+			return &st[i];
+	fail_msg("no stats for %s", name);
+	return NULL;
+}
+
+static void test_good_sources_serve(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_good, &fault_good2);
+	struct ts_source_stats st[2];
+	struct ts_seed_report rep;
+	unsigned char a[48], b[48];
+
+	(void)state;
+	assert_int_equal(ts_pool_seed(p, a, sizeof(a), &rep), 0);
+	assert_int_equal(rep.bytes, 48);
+	assert_true(rep.credited_bits >= 2 * TS_BLOCK_CREDIT);
+	/* Every block draws on both sources. */
+	assert_non_null(strstr(rep.sources, "fault_good"));
+	assert_non_null(strstr(rep.sources, "fault_good2"));
+	assert_int_equal(ts_pool_seed(p, b, sizeof(b), &rep), 0);
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_int_equal(ts_pool_stats(p, st, 2), 2);
+	assert_int_equal(st[0].state, TS_SRC_HEALTHY);
+	assert_true(st[0].samples > 0 && st[1].samples > 0);
+	assert_true(ts_pool_verify_zeroized(p));
+	ts_pool_free(p);
+}
+
+static void test_startup_lowers_credit(void **state)
+{
+	/* fault_lowent claims 1 bit; its samples carry log2(3) = 1.58, which
+	 * the health tests at H = 1 accept, and the estimate halves. */
+	struct ts_pool *p = pool_of(&fault_lowent, NULL);
+	struct ts_source_stats st[1];
+
+	(void)state;
+	assert_int_equal(ts_pool_startup(p), 1);
+	ts_pool_stats(p, st, 1);
+	print_message("fault_lowent: default %.2f, credit after startup %.3f\n",
+		      st[0].default_credit, st[0].credit);
+	assert_true(st[0].default_credit == 1.0);
+	assert_true(st[0].credit < 0.8); /* at most half of <= 1.58 bits */
+	assert_true(st[0].credit > 0.3);
+	ts_pool_free(p);
+}
+
+static void test_stuck_source_fails_loudly(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_stuck, NULL);
+	struct ts_seed_report rep;
+	unsigned char out[32];
+
+	(void)state;
+	memset(out, 0xAA, sizeof(out));
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+	print_message("error: %s\n", rep.error);
+	assert_non_null(strstr(rep.error, "fault_stuck"));
+	assert_non_null(strstr(rep.error, "repetition count test"));
+	/* Nothing weak handed back: the buffer is wiped. */
+	for (size_t i = 0; i < sizeof(out); i++)
+		assert_int_equal(out[i], 0);
+	ts_pool_free(p);
+}
+
+static void test_repeated_failures_are_permanent(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_stuck, &fault_good);
+	struct ts_source_stats st[2];
+	struct ts_seed_report rep;
+	unsigned char out[32];
+	int i;
+
+	(void)state;
+	/* The healthy source keeps serving; the stuck one is retested at
+	 * each request until its third failure makes it permanent. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	assert_null(strstr(rep.sources, "fault_stuck"));
+	ts_pool_stats(p, st, 2);
+	assert_int_equal(stat_of(st, 2, "fault_stuck")->state, TS_SRC_FAILED);
+	assert_int_equal(stat_of(st, 2, "fault_stuck")->intermittent, 3);
+	assert_int_equal(stat_of(st, 2, "fault_stuck")->permanent, 1);
+	assert_int_equal(stat_of(st, 2, "fault_stuck")->samples, 0);
+	ts_pool_free(p);
+}
+
+static void test_turns_stuck_at_run_time(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_turns_stuck, NULL);
+	struct ts_source_stats st[1];
+	struct ts_seed_report rep;
+	unsigned char out[64];
+
+	(void)state;
+	fault_turns_stuck_after(1024 + 100); /* past startup, inside the first block */
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+	assert_non_null(strstr(rep.error, "continuous test"));
+	ts_pool_stats(p, st, 1);
+	/* The block it went stuck in was thrown away: nothing credited. */
+	assert_int_equal(st[0].samples, 0);
+	assert_int_equal(st[0].intermittent, 1);
+	fault_turns_stuck_after(SIZE_MAX);
+	ts_pool_free(p);
+}
+
+static void test_failing_collect_leaves_others(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_errno, &fault_good);
+	struct ts_seed_report rep;
+	unsigned char out[32];
+
+	(void)state;
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	assert_string_equal(rep.sources, "fault_good");
+	ts_pool_free(p);
+
+	p = pool_of(&fault_errno, NULL);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+	assert_non_null(strstr(rep.error, "Too many open files"));
+	ts_pool_free(p);
+}
+
+static void test_deadline(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_slow, NULL);
+	struct ts_seed_report rep;
+	unsigned char out[32];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(ts_pool_set(p, "deadline_ms", "100", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+	print_message("after %.1f ms: %s\n", rep.elapsed_ns / 1e6, rep.error);
+	assert_non_null(strstr(rep.error, "deadline"));
+	/* Ends near its deadline, not after the 10 s the source would take. */
+	assert_true(rep.elapsed_ns < 2000000000ULL);
+	ts_pool_free(p);
+}
+
+static void test_config_errors(void **state)
+{
+	struct ts_pool *p = ts_pool_new();
+	char err[256];
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(ts_pool_set(p, "bogus", "1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bogus"));
+	assert_int_equal(ts_pool_set(p, "sources", "pipe_buffer,nonesuch", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nonesuch"));
+	assert_int_equal(ts_pool_set(p, "sources", "", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "deadline_ms", "0", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "deadline_ms", "-5", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "deadline_ms", "1e99", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "deadline_ms", "2.5", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "9", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "nan", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "credit.nonesuch", "1", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "pipe_buffer.num_pipes", "x", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "num_pipes"));
+	assert_int_equal(ts_pool_set(p, "nonesuch.opt", "1", err, sizeof(err)), -1);
+	assert_int_equal(ts_pool_set(p, "pipe_buffer.num_pipes", "8", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "0.01", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_set(p, "sources", " pipe_buffer ", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_set(p, "deadline_ms", "1500", err, sizeof(err)), 0);
+	ts_pool_free(p);
+}
+
+/* ---- known answer ---------------------------------------------------- */
+
+static void be(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+/* The replay source's sample i, as fault_sources.c defines it. */
+static uint64_t replay(uint64_t i)
+{
+	return i * 7919u + (i >> 3);
+}
+
+/* SHA-256 of the block input exactly as pool/condition.h documents it. */
+static void expected_block(uint64_t counter, uint64_t first, size_t n, unsigned char out[32])
+{
+	static const char tag[] = "timingseed-block-v1";
+	unsigned char hdr[sizeof(tag) + 12], chunk[2 + 12 + 4], s[8];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int len;
+
+	memcpy(hdr, tag, sizeof(tag)); /* with its NUL */
+	be(hdr + sizeof(tag), counter, 8);
+	be(hdr + sizeof(tag) + 8, (uint64_t)getpid(), 4);
+	chunk[0] = 0x01;
+	chunk[1] = 12;
+	memcpy(chunk + 2, "fault_replay", 12);
+	be(chunk + 14, n, 4);
+	assert_true(EVP_DigestInit_ex(md, EVP_sha256(), NULL));
+	EVP_DigestUpdate(md, hdr, sizeof(hdr));
+	EVP_DigestUpdate(md, chunk, sizeof(chunk));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = replay(first + i);
+
+		for (int b = 0; b < 8; b++)
+			s[b] = (unsigned char)(v >> (8 * b));
+		EVP_DigestUpdate(md, s, 8);
+	}
+	assert_true(EVP_DigestFinal_ex(md, out, &len));
+	EVP_MD_CTX_free(md);
+}
+
+static void test_known_answer(void **state)
+{
+	struct ts_pool *p;
+	struct ts_source_stats st[1];
+	struct ts_seed_report rep;
+	unsigned char out[40], want[64];
+	size_t per_block;
+
+	(void)state;
+	fault_replay_reset();
+	p = pool_of(&fault_replay, NULL);
+	assert_int_equal(ts_pool_startup(p), 1); /* consumes samples 0..1023 */
+	ts_pool_stats(p, st, 1);
+	/* One source: each block is one chunk of ceil(320 / credit) samples. */
+	per_block = (size_t)ceil(TS_BLOCK_CREDIT / st[0].credit);
+	if (per_block < 32)
+		per_block = 32;
+	print_message("credit %.4f bits/sample: %zu samples per block\n", st[0].credit, per_block);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	expected_block(0, 1024, per_block, want);
+	expected_block(1, 1024 + per_block, per_block, want + 32);
+	/* 40 bytes: one whole block and the next one truncated. */
+	assert_memory_equal(out, want, sizeof(out));
+	ts_pool_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_sources_serve),
+		cmocka_unit_test(test_startup_lowers_credit),
+		cmocka_unit_test(test_stuck_source_fails_loudly),
+		cmocka_unit_test(test_repeated_failures_are_permanent),
+		cmocka_unit_test(test_turns_stuck_at_run_time),
+		cmocka_unit_test(test_failing_collect_leaves_others),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_known_answer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
