@@ -517,13 +517,26 @@ out:
 	return ret;
 }
 
-static void append_name(char *dst, size_t len, const char *name)
+/* "name=SAMPLESxCREDIT" per source used, "; failures name=N[ (failed)]". */
+static void describe_use(struct ts_pool *p, const uint64_t *used, struct ts_seed_report *rep)
 {
-	if (strstr(dst, name) != NULL)
-		return;
-	if (dst[0] != '\0')
-		strncat(dst, ",", len - strlen(dst) - 1);
-	strncat(dst, name, len - strlen(dst) - 1);
+	size_t i, off = 0, len = sizeof(rep->sources);
+	bool any = false;
+
+	for (i = 0; i < p->n && off < len; i++)
+		if (used[i] > 0)
+			off += (size_t)snprintf(rep->sources + off, len - off, "%s%s=%llux%.3f",
+						off ? "," : "", p->s[i].src->name,
+						(unsigned long long)used[i], p->s[i].credit);
+	for (i = 0; i < p->n && off < len; i++) {
+		if (p->s[i].intermittent == 0)
+			continue;
+		off += (size_t)snprintf(rep->sources + off, len - off, "%s%s=%llu%s",
+					any ? "," : "; health failures ", p->s[i].src->name,
+					(unsigned long long)p->s[i].intermittent,
+					p->s[i].state == TS_SRC_FAILED ? " (failed)" : "");
+		any = true;
+	}
 }
 
 /* Why no source can serve: each enabled source's reason, joined. */
@@ -582,6 +595,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 {
 	uint64_t deadline = start + (uint64_t)p->deadline_ms * 1000000u;
 	unsigned char block[TS_BLOCK_BYTES];
+	uint64_t used[TS_MAX_SOURCES] = {0};
 	struct pending pend;
 	size_t off = 0, i;
 
@@ -621,9 +635,10 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			p->s[i].samples += pend.samples[i];
 			p->s[i].credited_bits += pend.bits[i];
 			rep->credited_bits += pend.bits[i];
-			append_name(rep->sources, sizeof(rep->sources), p->s[i].src->name);
+			used[i] += pend.samples[i];
 		}
 	}
+	describe_use(p, used, rep);
 	OPENSSL_cleanse(block, sizeof(block));
 	return 0;
 }

@@ -26,7 +26,17 @@ struct ts_provctx {
 	OSSL_FUNC_core_vset_error_fn *vset_error;
 	struct ts_pool *pool;
 	int trace; /* TIMINGSEED_DEBUG */
+	/* Statistics params (stats.c). */
+	char **stat_names;
+	size_t nstats;
+	OSSL_PARAM *gettable_prov;
+	OSSL_PARAM *gettable_ctx;
 };
+
+int ts_stats_init(struct ts_provctx *pc, const OSSL_PARAM *prov_base, const OSSL_PARAM *ctx_base);
+void ts_stats_free(struct ts_provctx *pc);
+int ts_stats_get(const struct ts_provctx *pc, OSSL_PARAM params[]);
+extern const OSSL_PARAM ts_seed_ctx_gettable_base[];
 
 /* Put an error on OpenSSL's queue, under the provider's name. */
 void ts_raise(const struct ts_provctx *pc, const char *file, int line, const char *func, int reason,

@@ -77,25 +77,23 @@ static const OSSL_ALGORITHM *ts_query(void *provctx, int operation_id, int *no_c
 	return operation_id == OSSL_OP_RAND ? rands : NULL;
 }
 
+static const OSSL_PARAM prov_gettable_base[] = {
+	OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
+	OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
+	OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
+	OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+	OSSL_PARAM_END,
+};
+
 static const OSSL_PARAM *ts_gettable_params(void *provctx)
 {
-	static const OSSL_PARAM p[] = {
-		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, NULL, 0),
-		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
-		OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
-		OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
-		OSSL_PARAM_END,
-	};
-
-	(void)provctx;
-	return p;
+	return ((struct ts_provctx *)provctx)->gettable_prov;
 }
 
 static int ts_get_params(void *provctx, OSSL_PARAM params[])
 {
 	OSSL_PARAM *p;
 
-	(void)provctx;
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
 	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "timingseed"))
 		return 0;
@@ -109,7 +107,7 @@ static int ts_get_params(void *provctx, OSSL_PARAM params[])
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
 	if (p != NULL && !OSSL_PARAM_set_int(p, 1))
 		return 0;
-	return 1;
+	return ts_stats_get(provctx, params);
 }
 
 static void ts_teardown(void *provctx)
@@ -117,6 +115,7 @@ static void ts_teardown(void *provctx)
 	struct ts_provctx *pc = provctx;
 
 	ts_pool_free(pc->pool);
+	ts_stats_free(pc);
 	free(pc);
 }
 
@@ -165,12 +164,12 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 		goto fail;
 	pc->trace = trace_enabled();
 	pc->pool = ts_pool_new();
-	if (pc->pool == NULL)
+	if (pc->pool == NULL || !ts_stats_init(pc, prov_gettable_base, ts_seed_ctx_gettable_base))
 		goto fail;
 	*out = provider_functions;
 	*provctx = pc;
 	return 1;
 fail:
-	free(pc);
+	ts_teardown(pc);
 	return 0;
 }

@@ -214,18 +214,18 @@ static void seed_unlock(void *vctx)
 		CRYPTO_THREAD_unlock(s->lock);
 }
 
+const OSSL_PARAM ts_seed_ctx_gettable_base[] = {
+	OSSL_PARAM_int(OSSL_RAND_PARAM_STATE, NULL),
+	OSSL_PARAM_uint(OSSL_RAND_PARAM_STRENGTH, NULL),
+	OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, NULL),
+	OSSL_PARAM_END,
+};
+
+/* The base parameters and every source's statistics (stats.c). */
 static const OSSL_PARAM *seed_gettable_ctx_params(void *vctx, void *provctx)
 {
-	static const OSSL_PARAM known[] = {
-		OSSL_PARAM_int(OSSL_RAND_PARAM_STATE, NULL),
-		OSSL_PARAM_uint(OSSL_RAND_PARAM_STRENGTH, NULL),
-		OSSL_PARAM_size_t(OSSL_RAND_PARAM_MAX_REQUEST, NULL),
-		OSSL_PARAM_END,
-	};
-
 	(void)vctx;
-	(void)provctx;
-	return known;
+	return ((struct ts_provctx *)provctx)->gettable_ctx;
 }
 
 static int seed_get_ctx_params(void *vctx, OSSL_PARAM params[])
@@ -242,7 +242,7 @@ static int seed_get_ctx_params(void *vctx, OSSL_PARAM params[])
 	p = OSSL_PARAM_locate(params, OSSL_RAND_PARAM_MAX_REQUEST);
 	if (p != NULL && !OSSL_PARAM_set_size_t(p, TS_MAX_REQUEST))
 		return 0;
-	return 1;
+	return ts_stats_get(s->pc, params);
 }
 
 static int seed_verify_zeroization(void *vctx)

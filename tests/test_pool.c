@@ -51,8 +51,8 @@ static void test_good_sources_serve(void **state)
 	assert_int_equal(rep.bytes, 48);
 	assert_true(rep.credited_bits >= 2 * TS_BLOCK_CREDIT);
 	/* Every block draws on both sources. */
-	assert_non_null(strstr(rep.sources, "fault_good"));
-	assert_non_null(strstr(rep.sources, "fault_good2"));
+	assert_non_null(strstr(rep.sources, "fault_good="));
+	assert_non_null(strstr(rep.sources, "fault_good2="));
 	assert_int_equal(ts_pool_seed(p, b, sizeof(b), &rep), 0);
 	assert_memory_not_equal(a, b, sizeof(a));
 	assert_int_equal(ts_pool_stats(p, st, 2), 2);
@@ -111,7 +111,10 @@ static void test_repeated_failures_are_permanent(void **state)
 	 * each request until its third failure makes it permanent. */
 	for (i = 0; i < 4; i++)
 		assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
-	assert_null(strstr(rep.sources, "fault_stuck"));
+	assert_non_null(strstr(rep.sources, "health failures fault_stuck=3 (failed)"));
+	/* Used: fault_good only; fault_stuck appears only as a failure. */
+	assert_int_equal(strncmp(rep.sources, "fault_good=", 11), 0);
+	assert_true(strstr(rep.sources, "fault_stuck") > strstr(rep.sources, "health failures"));
 	ts_pool_stats(p, st, 2);
 	assert_int_equal(stat_of(st, 2, "fault_stuck")->state, TS_SRC_FAILED);
 	assert_int_equal(stat_of(st, 2, "fault_stuck")->intermittent, 3);
@@ -147,7 +150,8 @@ static void test_failing_collect_leaves_others(void **state)
 
 	(void)state;
 	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
-	assert_string_equal(rep.sources, "fault_good");
+	assert_int_equal(strncmp(rep.sources, "fault_good=", 11), 0);
+	assert_null(strstr(rep.sources, "fault_errno"));
 	ts_pool_free(p);
 
 	p = pool_of(&fault_errno, NULL);

@@ -168,6 +168,42 @@ static void test_parent_refused(void **state)
 	EVP_RAND_CTX_free(parent);
 }
 
+static void test_stats_params(void **state)
+{
+	struct env *e = *state;
+	EVP_RAND_CTX *s = new_seed(e);
+	unsigned char out[32];
+	uint64_t samples = 0, failures = 99;
+	double credit = -1, bits = -1;
+	const char *st = NULL;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_uint64("pipe_buffer.samples", &samples),
+		OSSL_PARAM_uint64("pipe_buffer.failures", &failures),
+		OSSL_PARAM_double("pipe_buffer.credit", &credit),
+		OSSL_PARAM_double("pipe_buffer.credited_bits", &bits),
+		OSSL_PARAM_utf8_ptr("pipe_buffer.state", (char **)&st, 0),
+		OSSL_PARAM_END,
+	};
+
+	assert_true(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));
+	assert_non_null(
+		OSSL_PARAM_locate_const(EVP_RAND_CTX_gettable_params(s), "pipe_buffer.samples"));
+	assert_true(EVP_RAND_CTX_get_params(s, p));
+	print_message("pipe_buffer: %s, credit %.4f, %llu samples, %.1f bits, %llu failures\n", st,
+		      credit, (unsigned long long)samples, bits, (unsigned long long)failures);
+	assert_string_equal(st, "healthy");
+	assert_true(credit > 0 && credit <= 8);
+	assert_true(samples > 0);
+	assert_true(bits >= 320);
+	assert_int_equal(failures, 0);
+
+	/* The same numbers from the provider. */
+	samples = 0;
+	assert_true(OSSL_PROVIDER_get_params(e->ts, p));
+	assert_true(samples > 0);
+	EVP_RAND_CTX_free(s);
+}
+
 static void test_strength_too_high(void **state)
 {
 	struct env *e = *state;
@@ -185,7 +221,7 @@ int main(void)
 		cmocka_unit_test(test_provider_params),	  cmocka_unit_test(test_seed_ctx_params),
 		cmocka_unit_test(test_ctr_drbg),	  cmocka_unit_test(test_hash_drbg),
 		cmocka_unit_test(test_hmac_drbg),	  cmocka_unit_test(test_parent_refused),
-		cmocka_unit_test(test_strength_too_high),
+		cmocka_unit_test(test_strength_too_high), cmocka_unit_test(test_stats_params),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -30,7 +30,8 @@ struct ts_seed_report {
 	size_t bytes;
 	double credited_bits; /* hashed into the blocks that were served */
 	uint64_t elapsed_ns;
-	char sources[128];	/* comma-separated names of the sources used */
+	/* Sources used, "name=SAMPLESxCREDIT,...", then any health failures. */
+	char sources[512];
 	char error[TS_ERR_MAX]; /* set when the request failed */
 };
 
