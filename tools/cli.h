@@ -11,6 +11,9 @@
 int cmd_sources(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_assess(int argc, char **argv);
+int cmd_seed(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Strict parse of a count in 1..max; prints an error and returns -1. */
 int cli_parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out);

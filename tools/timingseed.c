@@ -21,6 +21,9 @@ static const struct command commands[] = {
 	{"sample", cmd_sample,
 	 "sample SOURCE -n N -o FILE [--format u8|u64|openentropy] [--set OPTION=VALUE]..."},
 	{"assess", cmd_assess, "assess [SOURCE...] [-n N] [--file FILE] [--json]"},
+	{"seed", cmd_seed, "seed [-n BYTES] [--hex]"},
+	{"bench", cmd_bench, "bench [--json]"},
+	{"check", cmd_check, "check [--config FILE]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
