@@ -38,6 +38,9 @@ void ts_stats_free(struct ts_provctx *pc);
 int ts_stats_get(const struct ts_provctx *pc, OSSL_PARAM params[]);
 extern const OSSL_PARAM ts_seed_ctx_gettable_base[];
 
+/* Apply the provider's openssl.cnf section (config.c); 0 after an error. */
+int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_get_params);
+
 /* Put an error on OpenSSL's queue, under the provider's name. */
 void ts_raise(const struct ts_provctx *pc, const char *file, int line, const char *func, int reason,
 	      const char *fmt, ...) __attribute__((format(printf, 6, 7)));

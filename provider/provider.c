@@ -141,6 +141,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 							      void **provctx)
 {
 	struct ts_provctx *pc = calloc(1, sizeof(*pc));
+	OSSL_FUNC_core_get_params_fn *core_get_params = NULL;
 
 	if (pc == NULL)
 		return 0;
@@ -156,16 +157,32 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 		case OSSL_FUNC_CORE_VSET_ERROR:
 			pc->vset_error = OSSL_FUNC_core_vset_error(in);
 			break;
+		case OSSL_FUNC_CORE_GET_PARAMS:
+			core_get_params = OSSL_FUNC_core_get_params(in);
+			break;
 		default:
 			break;
 		}
 	}
-	if (pc->new_error == NULL || pc->set_error_debug == NULL || pc->vset_error == NULL)
+	if (pc->new_error == NULL || pc->set_error_debug == NULL || pc->vset_error == NULL ||
+	    core_get_params == NULL)
 		goto fail;
 	pc->trace = trace_enabled();
 	pc->pool = ts_pool_new();
 	if (pc->pool == NULL || !ts_stats_init(pc, prov_gettable_base, ts_seed_ctx_gettable_base))
 		goto fail;
+	if (!ts_config_apply(pc, core_get_params)) {
+		/* OpenSSL's config loader drops init errors; the trace keeps them. */
+		const char *why = NULL;
+		int flags = 0;
+
+		ERR_peek_last_error_all(NULL, NULL, NULL, &why, &flags);
+		if (pc->trace)
+			fprintf(stderr, "timingseed: not loaded: %s\n",
+				why != NULL && (flags & ERR_TXT_STRING) ? why
+									: "bad configuration");
+		goto fail;
+	}
 	*out = provider_functions;
 	*provctx = pc;
 	return 1;

@@ -63,6 +63,25 @@ check "misspelt seed name: OS fallback" notrace env OPENSSL_MODULES="$modules" \
 check "-provider flag alone (default config): OS fallback" notrace env -u OPENSSL_CONF \
 	openssl rand -provider-path "$modules" -provider timingseed -provider default -hex 32
 
+# Provider keys in openssl.cnf: applied, and bad ones refuse the load.
+keys_conf() {
+	sed "s/^activate = 1\$/activate = 1\n$1/" "$conf" >"$tmp/keys.cnf"
+}
+keys_conf 'sources = pipe_buffer\ncredit.pipe_buffer = 0.04\ndeadline_ms = 1500\npipe_buffer.num_pipes = 8'
+check "config keys applied" trace env OPENSSL_MODULES="$modules" OPENSSL_CONF="$tmp/keys.cnf" \
+	openssl rand -hex 32
+grep -q 'sources pipe_buffer=[0-9]*x0.040, [0-9.]* ms' "$tmp/err" &&
+	ok "config keys: only pipe_buffer, at credit 0.04" || fail "config keys: trace"
+for bad in 'deadline_mz = 100:unknown key .deadline_mz.' 'deadline_ms = -3:deadline_ms' \
+	'sources = pipe_buffer,nonesuch:nonesuch' 'credit.pipe_buffer = 12:credit.pipe_buffer' \
+	'pipe_buffer.num_pipes = lots:num_pipes'; do
+	keys_conf "${bad%%:*}"
+	check "bad key '${bad%%:*}': not loaded, OS fallback" notrace env OPENSSL_MODULES="$modules" \
+		OPENSSL_CONF="$tmp/keys.cnf" openssl rand -hex 32
+	grep -q "^timingseed: not loaded: .*${bad#*:}" "$tmp/err" &&
+		ok "bad key '${bad%%:*}': the trace names it" || fail "bad key '${bad%%:*}': message"
+done
+
 # A DRBG seeded by timingseed survives several requests in one process.
 check "larger request" trace env OPENSSL_MODULES="$modules" OPENSSL_CONF="$conf" \
 	openssl rand -out "$tmp/big" 100000
