@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#ifdef __linux__
+#include <sys/auxv.h>
+#endif
 
 #include "timingseed/source.h"
 #include "timingseed/tick.h"
@@ -47,6 +50,8 @@ static void test_registry(void **state)
 		const struct ts_source *s = ts_source_find(names[i]);
 		const char *why = NULL;
 
+		if (strcmp(s->name, "vdso_clock") == 0 && getauxval(AT_SYSINFO_EHDR) == 0)
+			continue; /* no vDSO mapped (valgrind): honestly unavailable */
 		if (strcmp(s->platform, "linux") == 0 || strcmp(s->platform, "posix") == 0)
 			assert_true(s->available(&why));
 		else
