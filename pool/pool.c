@@ -443,75 +443,101 @@ struct pending {
 	double bits[TS_MAX_SOURCES];
 };
 
-/* Samples to ask of source i: its share of what the block still needs. */
-static size_t plan(struct ts_pool *p, struct slot *const *h, size_t nh, size_t i, double need)
+/* Credited bits per nanosecond a source delivered so far. */
+static double rate(const struct slot *sl)
 {
-	double rate_sum = 0, share, want;
-	size_t j;
+	return sl->credit / (sl->ns_per_sample > 0 ? sl->ns_per_sample : 1.0);
+}
 
-	for (j = 0; j < nh; j++)
-		rate_sum += h[j]->credit / (h[j]->ns_per_sample > 0 ? h[j]->ns_per_sample : 1);
-	share = h[i]->credit / (h[i]->ns_per_sample > 0 ? h[i]->ns_per_sample : 1) / rate_sum;
-	want = ceil(need * share / h[i]->credit);
-	(void)p;
+/* Healthy sources, best credited rate first (insertion sort: n <= 16). */
+static void rank(struct slot **h, size_t nh)
+{
+	size_t i, j;
+
+	for (i = 1; i < nh; i++)
+		for (j = i; j > 0 && rate(h[j]) > rate(h[j - 1]); j--) {
+			struct slot *t = h[j];
+
+			h[j] = h[j - 1];
+			h[j - 1] = t;
+		}
+}
+
+/* Samples of sl that carry need credited bits, within chunk limits. */
+static size_t plan(const struct slot *sl, double need)
+{
+	double want = ceil(need / sl->credit);
+
 	if (want < CHUNK_MIN)
 		return CHUNK_MIN;
 	return want > CHUNK_MAX ? CHUNK_MAX : (size_t)want;
 }
 
+/*
+ * Collect n samples of sl, test them, hash them into md. Returns
+ * BLOCK_OK, BLOCK_RETRY (the source failed: the block must go) or
+ * BLOCK_ERROR; *got gets the count.
+ */
+static enum block_result take(struct ts_pool *p, struct slot *sl, size_t n, EVP_MD_CTX *md,
+			      uint64_t deadline, long *got)
+{
+	enum ts_health_result r;
+	enum block_result ret = BLOCK_OK;
+
+	*got = collect(p, sl, n, deadline);
+	if (*got < 0) {
+		sl->state = TS_SRC_UNTESTED; /* retried next request */
+		ret = BLOCK_RETRY;
+	} else if ((r = ts_health_feed(&sl->health, p->buf, (size_t)*got, NULL)) != TS_HEALTH_OK) {
+		health_failure(sl, r, "continuous test");
+		ret = BLOCK_RETRY;
+	} else if (!ts_cond_add(md, sl->src->name, p->buf, (size_t)*got)) {
+		ret = BLOCK_ERROR;
+	}
+	/* The source may have written all n, even when it returned fewer. */
+	wipe_buf(p, n);
+	return ret;
+}
+
+/*
+ * One block. Sequential collection is fastest when the block's credit
+ * comes from the source with the best credited rate, h[0]. A request must
+ * still draw on two sources when two are healthy: *token_due asks for a
+ * small chunk of the runner-up, h[1], in the request's first block.
+ */
 static enum block_result build_block(struct ts_pool *p, struct slot *const *h, size_t nh,
 				     unsigned char out[TS_BLOCK_BYTES], struct pending *pend,
-				     uint64_t deadline)
+				     uint64_t deadline, bool *token_due)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	enum block_result ret = BLOCK_ERROR;
 	double credit = 0;
-	size_t i, used = 0, need_sources = nh < 2 ? nh : 2;
-	bool contributed[TS_MAX_SOURCES] = {false};
+	bool token = *token_due && nh >= 2;
 
 	memset(pend, 0, sizeof(*pend));
 	if (md == NULL || !ts_cond_begin(md, p->sha256, p->counter++, (uint32_t)getpid()))
 		goto out;
-	while (credit < TS_BLOCK_CREDIT || used < need_sources) {
-		for (i = 0; i < nh; i++) {
-			struct slot *sl = h[i];
-			size_t k = (size_t)(sl - p->s);
-			size_t want = plan(p, h, nh, i, TS_BLOCK_CREDIT - credit);
-			enum ts_health_result r;
-			long got;
+	while (credit < TS_BLOCK_CREDIT || token) {
+		struct slot *sl = token ? h[1] : h[0];
+		size_t k = (size_t)(sl - p->s);
+		long got;
 
-			if (credit >= TS_BLOCK_CREDIT && contributed[k])
-				continue;
-			got = collect(p, sl, want, deadline);
-			if (got < 0) {
-				sl->state = TS_SRC_UNTESTED; /* retried next request */
-				ret = BLOCK_RETRY;
-				goto out;
-			}
-			r = ts_health_feed(&sl->health, p->buf, (size_t)got, NULL);
-			if (r != TS_HEALTH_OK) {
-				health_failure(sl, r, "continuous test");
-				wipe_buf(p, (size_t)got);
-				ret = BLOCK_RETRY;
-				goto out;
-			}
-			if (!ts_cond_add(md, sl->src->name, p->buf, (size_t)got))
-				goto out;
-			wipe_buf(p, (size_t)got);
-			if (got > 0 && !contributed[k]) {
-				contributed[k] = true;
-				used++;
-			}
-			pend->samples[k] += (uint64_t)got;
-			pend->bits[k] += got * sl->credit;
-			credit += got * sl->credit;
-			if (ts_now_ns() >= deadline) {
-				ret = BLOCK_DEADLINE;
-				goto out;
-			}
+		ret = take(p, sl, token ? CHUNK_MIN : plan(sl, TS_BLOCK_CREDIT - credit), md,
+			   deadline, &got);
+		if (ret != BLOCK_OK)
+			goto out;
+		token = false;
+		pend->samples[k] += (uint64_t)got;
+		pend->bits[k] += got * sl->credit;
+		credit += got * sl->credit;
+		if (ts_now_ns() >= deadline) {
+			ret = BLOCK_DEADLINE;
+			goto out;
 		}
 	}
 	ret = ts_cond_end(md, out) ? BLOCK_OK : BLOCK_ERROR;
+	if (ret == BLOCK_OK)
+		*token_due = false;
 out:
 	EVP_MD_CTX_free(md); /* frees and cleanses the hash state */
 	return ret;
@@ -556,19 +582,33 @@ static void explain(struct ts_pool *p, struct ts_seed_report *rep, const char *w
 	}
 }
 
+/*
+ * In a child, before it uses or reports anything: its startup tests are its
+ * own, its blocks and its counts of served samples too (a source failed for
+ * good stays failed). Called with p->lock held.
+ */
+static void after_fork(struct ts_pool *p)
+{
+	size_t i;
+
+	if (p->fork_gen == fork_gen)
+		return;
+	for (i = 0; i < p->n; i++) {
+		if (p->s[i].state != TS_SRC_FAILED)
+			slot_reset(&p->s[i]);
+		p->s[i].samples = 0;
+		p->s[i].credited_bits = 0;
+	}
+	p->counter = 0;
+	p->fork_gen = fork_gen;
+}
+
 /* Startup tests for whatever needs them; the number of healthy sources. */
 static size_t startup_all(struct ts_pool *p, uint64_t deadline)
 {
 	size_t i, healthy = 0;
 
-	if (p->fork_gen != fork_gen) {
-		/* A child: its startup tests are its own, its blocks too. */
-		for (i = 0; i < p->n; i++)
-			if (p->s[i].state != TS_SRC_FAILED)
-				slot_reset(&p->s[i]);
-		p->counter = 0;
-		p->fork_gen = fork_gen;
-	}
+	after_fork(p);
 	for (i = 0; i < p->n; i++) {
 		struct slot *sl = &p->s[i];
 
@@ -596,6 +636,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 	uint64_t deadline = start + (uint64_t)p->deadline_ms * 1000000u;
 	unsigned char block[TS_BLOCK_BYTES];
 	uint64_t used[TS_MAX_SOURCES] = {0};
+	bool token_due = true;
 	struct pending pend;
 	size_t off = 0, i;
 
@@ -613,7 +654,8 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			explain(p, rep, "no healthy source can serve the request");
 			return -1;
 		}
-		r = build_block(p, h, nh, block, &pend, deadline);
+		rank(h, nh);
+		r = build_block(p, h, nh, block, &pend, deadline, &token_due);
 		if (r == BLOCK_RETRY)
 			continue;
 		if (r == BLOCK_DEADLINE) {
@@ -667,6 +709,7 @@ size_t ts_pool_stats(struct ts_pool *p, struct ts_source_stats *out, size_t max)
 	size_t i, k = 0;
 
 	pthread_mutex_lock(&p->lock);
+	after_fork(p); /* a child reports its own state, not its parent's */
 	for (i = 0; i < p->n && k < max; i++) {
 		struct slot *sl = &p->s[i];
 		struct ts_source_stats *st = &out[k++];
