@@ -24,4 +24,20 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Measured samples per second of a source (short collection), or -1. */
 double cli_sample_rate(const struct ts_source *src, const void *cfg);
 
+/* OpenSSL helpers (ossl_util.c), for bench and check. */
+struct ossl_provider_st;
+
+/* Empty OpenSSL's error queue into buf, "lib: reason (data); ..."; its length. */
+size_t cli_ossl_errors(char *buf, size_t len);
+
+/* Path of the loaded shared object whose file name is name, or NULL. */
+const char *cli_loaded_module(const char *name, char *buf, size_t len);
+
+/*
+ * Sum of every "<source>.samples" and "<source>.credited_bits" statistic a
+ * provider offers (timingseed's, see provider/stats.c). 0 when it has none.
+ */
+int cli_provider_totals(const struct ossl_provider_st *prov, uint64_t *samples,
+			double *credited_bits);
+
 #endif

@@ -1,10 +1,730 @@
 // SPDX-License-Identifier: Apache-2.0
-/* timingseed bench: placeholder (issue 5). */
+/*
+ * timingseed bench [--json] [--modules DIR] [--throughput-bytes N]
+ *                  [--throughput-seconds S]
+ *
+ * Figures, never pass/fail:
+ *
+ *  - per source: samples per second (collecting for SOURCE_MS), the credit
+ *    in force after this machine's startup test, and credited bits per
+ *    second;
+ *  - 256-bit seed latency through the real path: timingseed.so loaded as a
+ *    provider into a fresh library context, a TIMING-SEED EVP_RAND_CTX and
+ *    EVP_RAND_generate(ctx, buf, 32, 256, 0, NULL, 0), as a DRBG reseed
+ *    asks. Warm: median, p90 and p99 over WARM_N requests after one untimed
+ *    request. Cold: the first request in a new process, startup tests
+ *    included: the tool execs itself (`bench --cold-once WHICH`) COLD_N
+ *    times; the child loads the provider, then times only that request;
+ *  - full-entropy throughput: bytes per second over 1 MiB (or until the
+ *    time limit), in requests of up to 4096 bytes;
+ *  - OpenSSL's SEED-SRC (default provider) measured the same way in the
+ *    same run, with ratios TIMING-SEED / SEED-SRC.
+ *
+ * The module is looked for in --modules DIR, else OPENSSL_MODULES, else
+ * <dir of the tool>/../modules when it holds timingseed.so, else
+ * libcrypto's modulesdir.
+ *
+ * The request size for throughput starts at 4096 bytes (TIMING-SEED's
+ * max_request) and is halved while the warm p99 says a request would not
+ * finish within half the pool's per-request deadline, or when one fails;
+ * SEED-SRC then uses the same size. Both sizes are reported.
+ *
+ * --quick (for tests/cli.sh only) makes every phase short; its figures are
+ * not worth reading.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+
+#include "timingseed/pool.h"
+#include "timingseed/tick.h"
 #include "cli.h"
+
+#define SEED_BYTES     32 /* a 256-bit seed, as a DRBG reseed asks */
+#define MAX_REQUEST    4096
+#define ERRLEN	       1024
+#define OERRLEN	       600 /* OpenSSL's part of an error message */
+#define MODULE_FILE    "timingseed.so"
+#define DEFAULT_TP_MIB 1
+
+enum which { TS, SS, NWHICH };
+
+static const char *const alg_name[NWHICH] = {"TIMING-SEED", "SEED-SRC"};
+static const char *const alg_props[NWHICH] = {"provider=timingseed", NULL};
+static const char *const prov_name[NWHICH] = {"timingseed", "default"};
+static const char *const json_name[NWHICH] = {"timingseed", "seed_src"};
+static const char *const cold_arg[NWHICH] = {"timingseed", "seedsrc"};
+
+struct settings {
+	bool json, quick;
+	const char *modules; /* NULL: OpenSSL's own search */
+	uint64_t tp_bytes;
+	double tp_seconds; /* 0: no limit */
+	int warm_n, cold_n;
+	unsigned int source_ms;
+};
+
+struct rng {
+	OSSL_LIB_CTX *libctx;
+	OSSL_PROVIDER *prov;
+	EVP_RAND *rand;
+	EVP_RAND_CTX *ctx;
+};
+
+struct result {
+	double warm_median, warm_p90, warm_p99; /* ms */
+	double cold_median, cold_min, cold_max;
+	int cold_ok;
+	double throughput; /* bytes/s */
+	uint64_t tp_bytes;
+	size_t tp_request;
+	char note[256];
+};
+
+struct source_result {
+	const char *name;
+	enum ts_source_state state;
+	double samples_per_s, credit;
+};
+
+/* ---- progress on stderr, once the run is longer than a second --------- */
+
+static uint64_t progress_start, progress_last;
+static bool progress_shown;
+
+static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void progress(const char *fmt, ...)
+{
+	uint64_t now = ts_now_ns();
+	char line[128];
+	va_list ap;
+
+	if (now - progress_start < 1000000000ULL || now - progress_last < 200000000ULL)
+		return;
+	progress_last = now;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\rtimingseed: bench: %-60s", line);
+	progress_shown = true;
+}
+
+static void progress_done(void)
+{
+	if (progress_shown)
+		fprintf(stderr, "\r%-80s\r", "");
+	progress_shown = false;
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* v sorted; nearest-rank percentile q in (0, 1]. */
+static double percentile(const double *v, size_t n, double q)
+{
+	size_t r = (size_t)ceil(q * (double)n);
+
+	return v[r > 0 ? r - 1 : 0];
+}
+
+static double median(const double *v, size_t n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- the real path: provider, EVP_RAND_CTX ------------------------------ */
+
+static void rng_free(struct rng *r)
+{
+	EVP_RAND_CTX_free(r->ctx);
+	EVP_RAND_free(r->rand);
+	OSSL_PROVIDER_unload(r->prov);
+	OSSL_LIB_CTX_free(r->libctx);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A fresh library context with only the provider of `w`, an instantiated ctx. */
+static int rng_open(enum which w, const char *modules, struct rng *r, char *err, size_t errlen)
+{
+	char oerr[OERRLEN];
+	const char *step;
+
+	memset(r, 0, sizeof(*r));
+	ERR_clear_error();
+	step = "cannot create a library context";
+	r->libctx = OSSL_LIB_CTX_new();
+	if (r->libctx == NULL)
+		goto fail;
+	step = "cannot set the module search path";
+	if (modules != NULL && !OSSL_PROVIDER_set_default_search_path(r->libctx, modules))
+		goto fail;
+	step = "cannot load the provider";
+	r->prov = OSSL_PROVIDER_load(r->libctx, prov_name[w]);
+	if (r->prov == NULL)
+		goto fail;
+	step = "cannot fetch the RAND";
+	r->rand = EVP_RAND_fetch(r->libctx, alg_name[w], alg_props[w]);
+	if (r->rand == NULL)
+		goto fail;
+	step = "cannot create the RAND context";
+	r->ctx = EVP_RAND_CTX_new(r->rand, NULL);
+	if (r->ctx == NULL)
+		goto fail;
+	step = "cannot instantiate";
+	if (!EVP_RAND_instantiate(r->ctx, 256, 0, NULL, 0, NULL))
+		goto fail;
+	return 0;
+fail:
+	cli_ossl_errors(oerr, sizeof(oerr));
+	snprintf(err, errlen, "%s %s (provider %s, modules %.300s): %s", alg_name[w], step,
+		 prov_name[w], modules ? modules : "libcrypto's modulesdir",
+		 oerr[0] ? oerr : "no detail from OpenSSL");
+	rng_free(r);
+	return -1;
+}
+
+/* One request of len bytes; its duration in ms, or -1 with err set. */
+static double timed_generate(struct rng *r, enum which w, unsigned char *buf, size_t len, char *err,
+			     size_t errlen)
+{
+	uint64_t t0 = ts_now_ns(), t1;
+	int ok = EVP_RAND_generate(r->ctx, buf, len, 256, 0, NULL, 0);
+
+	t1 = ts_now_ns();
+	OPENSSL_cleanse(buf, len);
+	if (!ok) {
+		char oerr[OERRLEN];
+
+		cli_ossl_errors(oerr, sizeof(oerr));
+		snprintf(err, errlen, "%s: request of %zu bytes failed: %s", alg_name[w], len,
+			 oerr[0] ? oerr : "no detail from OpenSSL");
+		return -1;
+	}
+	return (double)(t1 - t0) / 1e6;
+}
+
+static int bench_warm(struct rng *r, enum which w, int n, struct result *res, char *err,
+		      size_t errlen)
+{
+	unsigned char buf[SEED_BYTES];
+	double *v = calloc((size_t)n, sizeof(*v));
+	int i, ret = -1;
+
+	if (v == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* The first request runs the startup tests: not warm. */
+	if (timed_generate(r, w, buf, sizeof(buf), err, errlen) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		progress("%s warm latency, request %d/%d", alg_name[w], i + 1, n);
+		v[i] = timed_generate(r, w, buf, sizeof(buf), err, errlen);
+		if (v[i] < 0)
+			goto out;
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	res->warm_median = median(v, (size_t)n);
+	res->warm_p90 = percentile(v, (size_t)n, 0.90);
+	res->warm_p99 = percentile(v, (size_t)n, 0.99);
+	ret = 0;
+out:
+	free(v);
+	return ret;
+}
+
+/*
+ * Bytes per second over s->tp_bytes, or until the time limit, in requests
+ * of *request bytes. A failed request halves the size (at least 32) and
+ * starts over; *request is the size the figure was measured with.
+ */
+static int bench_throughput(struct rng *r, enum which w, const struct settings *s, size_t *request,
+			    struct result *res, char *err, size_t errlen)
+{
+	unsigned char *buf = malloc(MAX_REQUEST);
+	uint64_t done = 0, t0 = ts_now_ns(), limit;
+	double elapsed = 0;
+
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	limit = s->tp_seconds > 0 ? (uint64_t)(s->tp_seconds * 1e9) : UINT64_MAX;
+	while (done < s->tp_bytes && ts_now_ns() - t0 < limit) {
+		size_t len =
+			s->tp_bytes - done < *request ? (size_t)(s->tp_bytes - done) : *request;
+		double ms;
+
+		progress("%s throughput, %llu/%llu bytes", alg_name[w], (unsigned long long)done,
+			 (unsigned long long)s->tp_bytes);
+		ms = timed_generate(r, w, buf, len, err, errlen);
+		if (ms < 0) {
+			if (*request <= SEED_BYTES || done > 0 || w != TS) {
+				free(buf);
+				return -1;
+			}
+			/* Too large for the deadline here: smaller requests. */
+			*request /= 2;
+			snprintf(res->note, sizeof(res->note),
+				 "a request of %zu bytes failed; measured in %zu-byte requests",
+				 *request * 2, *request);
+			t0 = ts_now_ns();
+			continue;
+		}
+		done += len;
+		elapsed += ms / 1e3;
+	}
+	free(buf);
+	res->tp_bytes = done;
+	res->tp_request = *request;
+	res->throughput = elapsed > 0 ? (double)done / elapsed : 0;
+	return 0;
+}
+
+/* ---- cold: the first request in a new process -------------------------- */
+
+/* The hidden child: load the provider, time exactly the first request. */
+static int cold_once(const char *what, const char *modules)
+{
+	unsigned char buf[SEED_BYTES];
+	char err[ERRLEN];
+	struct rng r;
+	enum which w;
+	double ms;
+
+	if (strcmp(what, cold_arg[TS]) == 0)
+		w = TS;
+	else if (strcmp(what, cold_arg[SS]) == 0)
+		w = SS;
+	else
+		return cli_usage_error("bench: --cold-once: '%s' is not timingseed or seedsrc",
+				       what);
+	if (rng_open(w, modules, &r, err, sizeof(err)) != 0)
+		return cli_usage_error("bench: %s", err);
+	ms = timed_generate(&r, w, buf, sizeof(buf), err, sizeof(err));
+	rng_free(&r);
+	if (ms < 0)
+		return cli_usage_error("bench: %s", err);
+	printf("%.6f\n", ms);
+	return 0;
+}
+
+/* Run `self bench --cold-once WHICH [--modules DIR]`; the ms it printed, or -1. */
+static double cold_run(const char *self, enum which w, const char *modules, char *err,
+		       size_t errlen)
+{
+	char *args[] = {"timingseed",
+			"bench",
+			"--cold-once",
+			(char *)cold_arg[w],
+			modules ? "--modules" : NULL,
+			(char *)modules,
+			NULL};
+	char out[64];
+	size_t got = 0;
+	int fd[2], status;
+	ssize_t r;
+	pid_t pid;
+	char *end;
+	double ms;
+
+	if (pipe2(fd, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(fd[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execv(self, args);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (got < sizeof(out) - 1 && ((r = read(fd[0], out + got, sizeof(out) - 1 - got)) > 0 ||
+					 (r < 0 && errno == EINTR)))
+		got += r > 0 ? (size_t)r : 0;
+	close(fd[0]);
+	out[got] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	errno = 0;
+	ms = strtod(out, &end);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || end == out || errno != 0 || ms < 0) {
+		snprintf(err, errlen, "cold run of %s (%.300s bench --cold-once %s) failed, %s %d",
+			 alg_name[w], self, cold_arg[w],
+			 WIFEXITED(status) ? "exit status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return -1;
+	}
+	return ms;
+}
+
+static int bench_cold(const char *self, const char *modules, int n, struct result res[NWHICH],
+		      char *err, size_t errlen)
+{
+	double *v[NWHICH];
+	int i, k, ret = -1;
+
+	v[TS] = calloc((size_t)n, sizeof(double));
+	v[SS] = calloc((size_t)n, sizeof(double));
+	if (v[TS] == NULL || v[SS] == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Interleaved, so both see the same background load. */
+	for (i = 0; i < n; i++)
+		for (k = 0; k < NWHICH; k++) {
+			progress("cold latency, process %d/%d (%s)", i + 1, n, alg_name[k]);
+			v[k][i] = cold_run(self, (enum which)k, modules, err, errlen);
+			if (v[k][i] < 0)
+				goto out;
+		}
+	for (k = 0; k < NWHICH; k++) {
+		qsort(v[k], (size_t)n, sizeof(double), cmp_double);
+		res[k].cold_median = median(v[k], (size_t)n);
+		res[k].cold_min = v[k][0];
+		res[k].cold_max = v[k][n - 1];
+		res[k].cold_ok = n;
+	}
+	ret = 0;
+out:
+	free(v[TS]);
+	free(v[SS]);
+	return ret;
+}
+
+/* ---- per source -------------------------------------------------------- */
+
+static size_t bench_sources(unsigned int ms, struct source_result *out, size_t max)
+{
+	struct ts_source_stats st[TS_MAX_SOURCES];
+	struct ts_pool *pool = ts_pool_new();
+	uint64_t *buf = malloc(4096 * sizeof(*buf));
+	size_t n = 0, i;
+
+	if (pool == NULL || buf == NULL)
+		goto out;
+	progress("startup tests");
+	ts_pool_startup(pool);
+	n = ts_pool_stats(pool, st, TS_MAX_SOURCES < max ? TS_MAX_SOURCES : max);
+	for (i = 0; i < n; i++) {
+		const struct ts_source *src = ts_source_find(st[i].name);
+		const char *why = NULL;
+		uint64_t t0, total = 0;
+		void *cfg;
+
+		out[i].name = st[i].name;
+		out[i].state = st[i].state;
+		out[i].credit = st[i].credit;
+		out[i].samples_per_s = 0;
+		if (src == NULL || !src->available(&why))
+			continue;
+		cfg = ts_config_new(src);
+		if (cfg == NULL)
+			continue;
+		progress("collecting from %s", src->name);
+		t0 = ts_now_ns();
+		while (ts_now_ns() - t0 < (uint64_t)ms * 1000000u) {
+			long got = src->collect(cfg, buf, 4096, t0 + (uint64_t)ms * 1000000u);
+
+			if (got <= 0)
+				break;
+			total += (uint64_t)got;
+		}
+		out[i].samples_per_s = (double)total / ((double)(ts_now_ns() - t0) / 1e9);
+		OPENSSL_cleanse(buf, 4096 * sizeof(*buf));
+		ts_config_free(cfg);
+	}
+out:
+	free(buf);
+	ts_pool_free(pool);
+	return n;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+static void print_json(const struct settings *s, const char *module,
+		       const struct source_result *src, size_t nsrc,
+		       const struct result res[NWHICH])
+{
+	size_t i;
+	int k;
+
+	printf("{\n  \"module\": ");
+	json_string(module);
+	printf(",\n  \"openssl\": ");
+	json_string(OpenSSL_version(OPENSSL_VERSION));
+	printf(",\n  \"seed_bytes\": %d, \"warm_requests\": %d, \"cold_runs\": %d,", SEED_BYTES,
+	       s->warm_n, s->cold_n);
+	for (k = 0; k < NWHICH; k++) {
+		const struct result *r = &res[k];
+
+		printf("\n  \"%s\": {\"warm_median_ms\": %.6f, \"warm_p90_ms\": %.6f, "
+		       "\"warm_p99_ms\": %.6f, \"cold_median_ms\": %.6f, \"cold_min_ms\": %.6f, "
+		       "\"cold_max_ms\": %.6f, \"throughput_bytes_per_s\": %.1f, "
+		       "\"throughput_bytes\": %llu, \"throughput_request_bytes\": %zu, "
+		       "\"note\": ",
+		       json_name[k], r->warm_median, r->warm_p90, r->warm_p99, r->cold_median,
+		       r->cold_min, r->cold_max, r->throughput, (unsigned long long)r->tp_bytes,
+		       r->tp_request);
+		json_string(r->note);
+		printf("},");
+	}
+	printf("\n  \"ratios\": {\"warm_median\": %.3f, \"warm_p90\": %.3f, \"warm_p99\": %.3f, "
+	       "\"cold_median\": %.3f, \"throughput\": %.6f},",
+	       ratio(res[TS].warm_median, res[SS].warm_median),
+	       ratio(res[TS].warm_p90, res[SS].warm_p90), ratio(res[TS].warm_p99, res[SS].warm_p99),
+	       ratio(res[TS].cold_median, res[SS].cold_median),
+	       ratio(res[TS].throughput, res[SS].throughput));
+	printf("\n  \"sources\": [");
+	for (i = 0; i < nsrc; i++) {
+		printf("%s\n    {\"name\": ", i ? "," : "");
+		json_string(src[i].name);
+		printf(", \"state\": ");
+		json_string(ts_source_state_name(src[i].state));
+		printf(", \"samples_per_s\": %.0f, \"credit\": %.4f, \"credited_bits_per_s\": "
+		       "%.1f}",
+		       src[i].samples_per_s, src[i].credit, src[i].samples_per_s * src[i].credit);
+	}
+	printf("\n  ]\n}\n");
+}
+
+static void print_row(const char *label, double ts, double ss, const char *fmt)
+{
+	char a[32], b[32];
+
+	snprintf(a, sizeof(a), fmt, ts);
+	snprintf(b, sizeof(b), fmt, ss);
+	printf("%-34s %14s %14s %11.3gx\n", label, a, b, ratio(ts, ss));
+}
+
+static void print_table(const struct settings *s, const char *module,
+			const struct source_result *src, size_t nsrc,
+			const struct result res[NWHICH])
+{
+	double sum = 0;
+	char label[64];
+	size_t i;
+	int k;
+
+	printf("timingseed bench: %s, %s\n\n", module, OpenSSL_version(OPENSSL_VERSION));
+	printf("%-22s %-12s %8s %12s %16s\n", "source", "state", "credit", "samples/s",
+	       "credited bits/s");
+	for (i = 0; i < nsrc; i++) {
+		if (src[i].samples_per_s <= 0 && src[i].state == TS_SRC_UNAVAILABLE)
+			continue;
+		printf("%-22s %-12s %8.4f %12.0f %16.1f\n", src[i].name,
+		       ts_source_state_name(src[i].state), src[i].credit, src[i].samples_per_s,
+		       src[i].samples_per_s * src[i].credit);
+		sum += src[i].samples_per_s * src[i].credit;
+	}
+	printf("%-22s %-12s %8s %12s %16.1f  (at %d bits per %d-byte block: %.0f bytes/s)\n\n",
+	       "all", "", "", "", sum, TS_BLOCK_CREDIT, TS_BLOCK_BYTES,
+	       sum / TS_BLOCK_CREDIT * TS_BLOCK_BYTES);
+
+	printf("%-34s %14s %14s %12s\n", "256-bit seed (32-byte request)", alg_name[TS],
+	       alg_name[SS], "ratio");
+	snprintf(label, sizeof(label), "warm median ms (%d requests)", s->warm_n);
+	print_row(label, res[TS].warm_median, res[SS].warm_median, "%.4f");
+	print_row("warm p90 ms", res[TS].warm_p90, res[SS].warm_p90, "%.4f");
+	print_row("warm p99 ms", res[TS].warm_p99, res[SS].warm_p99, "%.4f");
+	snprintf(label, sizeof(label), "cold median ms (%d processes)", s->cold_n);
+	print_row(label, res[TS].cold_median, res[SS].cold_median, "%.4f");
+	print_row("throughput bytes/s", res[TS].throughput, res[SS].throughput, "%.0f");
+	for (k = 0; k < NWHICH; k++)
+		printf("  %s throughput: %llu bytes in %zu-byte requests%s%s\n", alg_name[k],
+		       (unsigned long long)res[k].tp_bytes, res[k].tp_request,
+		       res[k].note[0] ? "; " : "", res[k].note);
+	printf("  ratio: TIMING-SEED / SEED-SRC. Cold: the first request in a new process, "
+	       "after the provider is loaded.\n");
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+/* Where the tool lives: <dir>/../modules when it holds timingseed.so. */
+static const char *modules_next_to_tool(const char *self, char buf[PATH_MAX], size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", self);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/../modules/" MODULE_FILE, dir);
+	if (access(path, R_OK) != 0)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/../modules", dir);
+	if (realpath(path, buf) == NULL || strlen(buf) >= len)
+		return NULL;
+	return buf;
+}
+
+/* The largest power of two <= 4096 whose request the warm p99 says fits. */
+static size_t request_size(double warm_p99_ms)
+{
+	double budget = TS_DEFAULT_DEADLINE / 2.0;
+	size_t r = MAX_REQUEST;
+
+	while (r > SEED_BYTES && warm_p99_ms * ((double)r / SEED_BYTES) > budget)
+		r /= 2;
+	return r;
+}
 
 int cmd_bench(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_usage_error("bench: not implemented yet");
+	struct settings s = {.tp_bytes = DEFAULT_TP_MIB << 20,
+			     .tp_seconds = 10,
+			     .warm_n = 200,
+			     .cold_n = 21,
+			     .source_ms = 200};
+	struct source_result src[TS_MAX_SOURCES];
+	struct result res[NWHICH];
+	struct rng r[NWHICH] = {{0}};
+	const char *cold = NULL, *env;
+	char self[PATH_MAX], mod_buf[PATH_MAX], module[PATH_MAX + 32], err[ERRLEN];
+	size_t nsrc, req;
+	ssize_t sl;
+	int a, k, ret = 1;
+
+	for (a = 1; a < argc; a++) {
+		const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
+		uint64_t v;
+
+		if (strcmp(arg, "--json") == 0) {
+			s.json = true;
+		} else if (strcmp(arg, "--quick") == 0) {
+			s.quick = true;
+		} else if (strcmp(arg, "--modules") == 0 && val) {
+			s.modules = val;
+			a++;
+		} else if (strcmp(arg, "--cold-once") == 0 && val) {
+			cold = val;
+			a++;
+		} else if (strcmp(arg, "--throughput-bytes") == 0) {
+			if (cli_parse_count(arg, val, 1ULL << 40, &v) != 0)
+				return 2;
+			s.tp_bytes = v;
+			a++;
+		} else if (strcmp(arg, "--throughput-seconds") == 0) {
+			if (val != NULL && strcmp(val, "0") == 0)
+				v = 0;
+			else if (cli_parse_count(arg, val, 86400, &v) != 0)
+				return 2;
+			s.tp_seconds = (double)v;
+			a++;
+		} else {
+			return cli_usage_error(
+				"bench: unknown argument '%s' (usage: timingseed bench [--json] "
+				"[--modules DIR] [--throughput-bytes N] [--throughput-seconds S])",
+				arg);
+		}
+	}
+	env = getenv("OPENSSL_MODULES");
+	if (s.modules == NULL && env != NULL && *env != '\0')
+		s.modules = env;
+	if (cold != NULL)
+		return cold_once(cold, s.modules);
+
+	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (sl <= 0)
+		return cli_usage_error("bench: cannot find the tool itself: %s", strerror(errno));
+	self[sl] = '\0';
+	if (s.modules == NULL)
+		s.modules = modules_next_to_tool(self, mod_buf, sizeof(mod_buf));
+	if (s.quick) {
+		s.warm_n = 10;
+		s.cold_n = 3;
+		s.source_ms = 20;
+		s.tp_bytes = 4096;
+		s.tp_seconds = 1;
+	}
+	memset(res, 0, sizeof(res));
+	progress_start = progress_last = ts_now_ns();
+
+	nsrc = bench_sources(s.source_ms, src, TS_MAX_SOURCES);
+	for (k = 0; k < NWHICH; k++) {
+		if (rng_open((enum which)k, s.modules, &r[k], err, sizeof(err)) != 0 ||
+		    bench_warm(&r[k], (enum which)k, s.warm_n, &res[k], err, sizeof(err)) != 0)
+			goto fail;
+	}
+	if (s.modules != NULL)
+		snprintf(module, sizeof(module), "%s/%s", s.modules, MODULE_FILE);
+	if (!cli_loaded_module(MODULE_FILE, module, sizeof(module)) && s.modules == NULL)
+		snprintf(module, sizeof(module), "%s", MODULE_FILE);
+	if (bench_cold(self, s.modules, s.cold_n, res, err, sizeof(err)) != 0)
+		goto fail;
+	req = request_size(res[TS].warm_p99);
+	if (req < MAX_REQUEST)
+		snprintf(res[TS].note, sizeof(res[TS].note),
+			 "4096-byte requests would not meet the %d ms deadline at the warm p99; "
+			 "measured in %zu-byte requests",
+			 TS_DEFAULT_DEADLINE, req);
+	for (k = 0; k < NWHICH; k++)
+		if (bench_throughput(&r[k], (enum which)k, &s, &req, &res[k], err, sizeof(err)) !=
+		    0)
+			goto fail;
+	progress_done();
+	if (s.json)
+		print_json(&s, module, src, nsrc, res);
+	else
+		print_table(&s, module, src, nsrc, res);
+	ret = 0;
+	goto out;
+fail:
+	progress_done();
+	cli_usage_error("bench: %s", err);
+out:
+	for (k = 0; k < NWHICH; k++)
+		rng_free(&r[k]);
+	return ret;
 }

@@ -1,0 +1,148 @@
+#!/bin/sh
+# The seed, bench and check subcommands of the timingseed tool. Nothing here
+# asserts a timing: bench runs in its --quick mode (for this test only) and
+# only its JSON shape is checked.
+#   cli.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1
+src=$2
+ts=$build/bin/timingseed
+modules=$build/modules
+conf=$src/openssl.cnf.example
+fails=0
+passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passes=$((passes + 1)); echo "ok   - $1"; }
+fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
+
+# run COMMAND...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
+run() {
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# --- seed -------------------------------------------------------------------
+
+run "$ts" seed -n 64 --hex
+if [ "$rc" -eq 0 ] && grep -Eq '^[0-9a-f]{128}$' "$tmp/out" && [ "$(wc -l <"$tmp/out")" -eq 1 ]; then
+	ok "seed -n 64 --hex: 128 hex digits"
+else
+	fail "seed -n 64 --hex: 128 hex digits"
+fi
+cp "$tmp/out" "$tmp/first"
+run "$ts" seed -n 64 --hex
+if [ "$rc" -eq 0 ] && ! cmp -s "$tmp/out" "$tmp/first"; then
+	ok "seed: two runs differ"
+else
+	fail "seed: two runs differ"
+fi
+
+run "$ts" seed -n 100
+[ "$rc" -eq 0 ] && [ "$(wc -c <"$tmp/out")" -eq 100 ] && ok "seed -n 100: 100 raw bytes" ||
+	fail "seed -n 100: 100 raw bytes"
+
+run "$ts" seed
+[ "$rc" -eq 0 ] && [ "$(wc -c <"$tmp/out")" -eq 32 ] && ok "seed: 32 bytes by default" ||
+	fail "seed: 32 bytes by default"
+
+for bad in 0 -5 abc 12x 1099511627777 ''; do
+	run "$ts" seed -n "$bad"
+	if [ "$rc" -ne 0 ] && [ ! -s "$tmp/out" ] && grep -q -- '-n' "$tmp/err"; then
+		ok "seed -n '$bad' refused with a message"
+	else
+		fail "seed -n '$bad' refused with a message"
+	fi
+done
+run "$ts" seed -n
+[ "$rc" -ne 0 ] && [ -s "$tmp/err" ] && ok "seed -n without a value refused" ||
+	fail "seed -n without a value refused"
+run "$ts" seed --bogus
+[ "$rc" -ne 0 ] && grep -q 'bogus' "$tmp/err" && ok "seed: unknown argument refused" ||
+	fail "seed: unknown argument refused"
+
+# --- check ------------------------------------------------------------------
+
+# check_case NAME EXPECTED_STATUS PATTERN_IN_OUTPUT ENV... -- ARGS...
+check_case() {
+	name=$1 want=$2 pattern=$3
+	shift 3
+	run env "$@"
+	if [ "$rc" -eq "$want" ] && grep -Eq "$pattern" "$tmp/out" "$tmp/err"; then
+		ok "$name"
+	else
+		fail "$name (status $rc, expected $want)"
+	fi
+}
+
+check_case "check: openssl.cnf.example seeds from timingseed" 0 '^YES: ' \
+	OPENSSL_MODULES="$modules" "$ts" check --config "$conf"
+check_case "check: config from OPENSSL_CONF" 0 '^YES: ' \
+	OPENSSL_MODULES="$modules" OPENSSL_CONF="$conf" "$ts" check
+
+sed 's/^seed = TIMING-SEED/seed = TIMING-SEEED/' "$conf" >"$tmp/misspelt.cnf"
+check_case "check: misspelt seed name" 1 '^NO: seed = TIMING-SEEED: no RAND of that name' \
+	OPENSSL_MODULES="$modules" "$ts" check --config "$tmp/misspelt.cnf"
+
+check_case "check: module not loadable" 1 '^NO: .*timingseed.so cannot be loaded' \
+	OPENSSL_MODULES="$tmp/nowhere" "$ts" check --config "$conf"
+grep -q "$tmp/nowhere/timingseed.so does not exist" "$tmp/out" &&
+	ok "check: module not loadable: names the path tried" ||
+	fail "check: module not loadable: names the path tried"
+
+sed '/^random = random_sect/d' "$conf" >"$tmp/norandom.cnf"
+check_case "check: config without random section" 1 '^NO: the config has no random section' \
+	OPENSSL_MODULES="$modules" "$ts" check --config "$tmp/norandom.cnf"
+
+awk '/^\[timingseed_sect\]/ { s = 1 } s && /^activate/ { next } { print }' "$conf" \
+	>"$tmp/noactivate.cnf"
+check_case "check: provider never activated" 1 '^NO: .*never activated' \
+	OPENSSL_MODULES="$modules" "$ts" check --config "$tmp/noactivate.cnf"
+
+sed '/^timingseed = timingseed_sect/d' "$conf" >"$tmp/notlisted.cnf"
+check_case "check: provider not listed (-provider mode)" 1 \
+	'^NO: .*does not activate the timingseed provider' \
+	OPENSSL_MODULES="$modules" "$ts" check --config "$tmp/notlisted.cnf"
+
+sed 's/^activate = 1$/activate = 1\ndeadline_mz = 5/' "$conf" >"$tmp/badkey.cnf"
+check_case "check: provider refuses a bad key" 1 "^NO: .*refused to start: .*deadline_mz" \
+	OPENSSL_MODULES="$modules" "$ts" check --config "$tmp/badkey.cnf"
+
+check_case "check: missing config file is an error" 2 'cannot read config' \
+	OPENSSL_MODULES="$modules" "$ts" check --config "$tmp/does-not-exist.cnf"
+
+# --- bench ------------------------------------------------------------------
+
+run "$ts" bench --json --quick
+if [ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = ["warm_median_ms", "warm_p90_ms", "warm_p99_ms", "cold_median_ms",
+        "throughput_bytes_per_s"]
+for side in ("timingseed", "seed_src"):
+    for k in keys:
+        assert isinstance(d[side][k], (int, float)), (side, k)
+        assert d[side][k] >= 0, (side, k)
+assert isinstance(d["sources"], list) and d["sources"], "sources"
+for s in d["sources"]:
+    assert isinstance(s["name"], str), s
+    for k in ("samples_per_s", "credit", "credited_bits_per_s"):
+        assert isinstance(s[k], (int, float)), (s["name"], k)
+' "$tmp/out" >"$tmp/py" 2>&1; then
+	ok "bench --json: parses, with the required keys"
+else
+	cat "$tmp/py" >>"$tmp/err"
+	fail "bench --json: parses, with the required keys"
+fi
+
+run "$ts" bench --quick
+[ "$rc" -eq 0 ] && grep -q 'TIMING-SEED' "$tmp/out" && grep -q 'SEED-SRC' "$tmp/out" &&
+	ok "bench: human table names both" || fail "bench: human table names both"
+
+run "$ts" bench --quick --modules "$tmp/nowhere"
+[ "$rc" -ne 0 ] && grep -q 'could not load the shared library' "$tmp/err" &&
+	ok "bench: unloadable module is an error" || fail "bench: unloadable module is an error"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
