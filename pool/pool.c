@@ -604,20 +604,71 @@ static void after_fork(struct ts_pool *p)
 }
 
 /* Startup tests for whatever needs them; the number of healthy sources. */
+static bool needs_startup(const struct slot *sl)
+{
+	return sl->enabled && (sl->state == TS_SRC_UNTESTED || sl->state == TS_SRC_QUARANTINED);
+}
+
+static size_t count_healthy(const struct ts_pool *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		n += p->s[i].enabled && p->s[i].state == TS_SRC_HEALTHY;
+	return n;
+}
+
+/* Startup tests for every source that needs one; the number healthy. */
 static size_t startup_all(struct ts_pool *p, uint64_t deadline)
 {
-	size_t i, healthy = 0;
+	size_t i;
 
 	after_fork(p);
-	for (i = 0; i < p->n; i++) {
-		struct slot *sl = &p->s[i];
+	for (i = 0; i < p->n; i++)
+		if (needs_startup(&p->s[i]))
+			startup(p, &p->s[i], deadline);
+	return count_healthy(p);
+}
 
-		if (sl->enabled &&
-		    (sl->state == TS_SRC_UNTESTED || sl->state == TS_SRC_QUARANTINED))
-			startup(p, sl, deadline);
-		healthy += sl->enabled && sl->state == TS_SRC_HEALTHY;
+/*
+ * Startup tests are run before a source's first use, not for every source
+ * at once: a request needs two healthy sources (one to carry the credit,
+ * one for the token), so only the most promising untested ones are tested.
+ * What promises most is found by a probe of CHUNK_MIN samples (not hashed,
+ * not credited; it only sets the source's measured speed). Each source gets
+ * at most one startup attempt per request.
+ */
+static void startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried)
+{
+	size_t i, candidates = 0;
+
+	after_fork(p);
+	for (i = 0; i < p->n; i++)
+		candidates += needs_startup(&p->s[i]) && !tried[i];
+	if (candidates == 0 || count_healthy(p) >= 2)
+		return;
+	if (candidates + count_healthy(p) > 2)
+		for (i = 0; i < p->n; i++)
+			if (needs_startup(&p->s[i]) && p->s[i].ns_per_sample == 0 &&
+			    collect(p, &p->s[i], CHUNK_MIN, deadline) >= 0)
+				wipe_buf(p, CHUNK_MIN);
+	while (count_healthy(p) < 2) {
+		struct slot *best = NULL;
+
+		for (i = 0; i < p->n; i++) {
+			struct slot *sl = &p->s[i];
+
+			if (!needs_startup(sl) || tried[i])
+				continue;
+			if (best == NULL || sl->cap / (sl->ns_per_sample + 1) >
+						    best->cap / (best->ns_per_sample + 1))
+				best = sl;
+		}
+		if (best == NULL)
+			return;
+		tried[best - p->s] = true;
+		startup(p, best, deadline);
 	}
-	return healthy;
 }
 
 size_t ts_pool_startup(struct ts_pool *p)
@@ -636,17 +687,16 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 	uint64_t deadline = start + (uint64_t)p->deadline_ms * 1000000u;
 	unsigned char block[TS_BLOCK_BYTES];
 	uint64_t used[TS_MAX_SOURCES] = {0};
-	bool token_due = true;
+	bool token_due = true, tried[TS_MAX_SOURCES] = {false};
 	struct pending pend;
 	size_t off = 0, i;
-
-	startup_all(p, deadline);
 
 	while (off < len) {
 		struct slot *h[TS_MAX_SOURCES];
 		size_t nh = 0, take;
 		enum block_result r;
 
+		startup_needed(p, deadline, tried); /* again after a source failed */
 		for (i = 0; i < p->n; i++)
 			if (p->s[i].enabled && p->s[i].state == TS_SRC_HEALTHY)
 				h[nh++] = &p->s[i];
@@ -692,7 +742,9 @@ int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_se
 
 	memset(rep, 0, sizeof(*rep));
 	pthread_mutex_lock(&p->lock);
-	ret = seed_locked(p, out, len, rep, start);
+	/* The deadline bounds this request's own collection: time spent
+	 * waiting for other threads' requests must not use it up. */
+	ret = seed_locked(p, out, len, rep, ts_now_ns());
 	pthread_mutex_unlock(&p->lock);
 	rep->elapsed_ns = ts_now_ns() - start;
 	if (ret == 0) {

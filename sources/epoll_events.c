@@ -506,7 +506,7 @@ const struct ts_source ts_source_epoll_events = {
 	.platform = "linux",
 	.description = "epoll_wait() over timerfds, socketpairs, an eventfd and inotify "
 		       "watches, with a poker thread (ready-list locks, wakeups, timer IRQs)",
-	.default_credit = 0.05,
+	.default_credit = 0.15,
 	.config_size = sizeof(struct epoll_events_config),
 	.config_default = &defaults,
 	.options = options,

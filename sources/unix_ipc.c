@@ -405,7 +405,7 @@ const struct ts_source ts_source_unix_ipc = {
 	.description = "round trips of page-sized memfd (SCM_RIGHTS) messages to a receiver "
 		       "thread that maps them (fd passing, mmap, page faults, TLB flushes, "
 		       "wakeups)",
-	.default_credit = 0.05,
+	.default_credit = 1.5,
 	.config_size = sizeof(struct unix_ipc_config),
 	.config_default = &defaults,
 	.options = options,
