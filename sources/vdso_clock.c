@@ -31,10 +31,12 @@
  * (P0 frequency / 100 MHz), 26 ticks on the 2.6 GHz reference VM, so one
  * read spans three or four steps, and the low byte of a one-read sample
  * is a single value in 80-99% of samples, with a strong lag-1 pattern. A
- * sample therefore times a fixed batch of reads ("batch", default 32,
- * about 0.7 us): long enough for the accumulated jitter of its reads to
- * exceed one counter step, short enough for a million samples a second.
- * On the reference VM its low byte is then one value in about 69% of
+ * sample therefore times a fixed batch of reads ("batch"). What counts is
+ * credited bits per second, not per sample: assessed on the reference VM
+ * (tools/measure-credits.sh), batch=2 gives 0.117-0.133 bits/sample at
+ * 11 M samples/s, batch=32 0.32 bits at 1.3 M/s, batch=1 0.086 at 14 M/s,
+ * so the default is 2: four times the credited rate of 32. With batch=32
+ * (about 0.7 us) the low byte is one value in about 69% of
  * samples and the next counter step in 31%, stable from run to run
  * (batches of 8 or 16 swung between 60% and 85%): a Bernoulli-like choice
  * of whether the window straddles one more step, decided by the phase of
@@ -105,7 +107,7 @@ enum vdso_clock_kind {
 
 static const struct vdso_clock_config defaults = {
 	.clock = VC_GETTIMEOFDAY,
-	.batch = 32,
+	.batch = 2, /* best credited bits per second, see above */
 };
 
 #define MAX_BATCH 1024
@@ -248,7 +250,7 @@ const struct ts_source ts_source_vdso_clock = {
 	.platform = "linux",
 	.description = "batches of gettimeofday()/clock_gettime() through the vDSO's "
 		       "seqlock-protected data page (counter read, coherence misses, retries)",
-	.default_credit = 0.12,
+	.default_credit = 0.05,
 	.config_size = sizeof(struct vdso_clock_config),
 	.config_default = &defaults,
 	.options = options,
