@@ -20,9 +20,11 @@ static const struct command commands[] = {
 	{"sources", cmd_sources, "sources [--json]"},
 	{"sample", cmd_sample,
 	 "sample SOURCE -n N -o FILE [--format u8|u64|openentropy] [--set OPTION=VALUE]..."},
-	{"assess", cmd_assess, "assess [SOURCE...] [-n N] [--file FILE] [--json]"},
+	{"assess", cmd_assess,
+	 "assess [SOURCE...] [-n N] [--file FILE]... [--bits K] [--set OPTION=VALUE]... [--json]"},
 	{"seed", cmd_seed, "seed [-n BYTES] [--hex]"},
-	{"bench", cmd_bench, "bench [--json]"},
+	{"bench", cmd_bench,
+	 "bench [--json] [--modules DIR] [--throughput-bytes N] [--throughput-seconds S]"},
 	{"check", cmd_check, "check [--config FILE]"},
 };
 

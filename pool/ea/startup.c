@@ -1,20 +1,48 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Placeholder: Most Common Value (SP 800-90B 6.3.1) only. */
+/*
+ * The pool's online estimate on a source's startup samples (ea.h says
+ * which estimators and why). Everything here is linear in n; about 0.1 ms
+ * for 1024 samples.
+ */
 #include <math.h>
+#include <stdlib.h>
+
+#include <openssl/crypto.h>
 
 #include "timingseed/ea.h"
 
+#define K 8 /* bits per startup symbol */
+
+static double lower(double h, double est, double scale)
+{
+	return est < 0 ? h : fmin(h, est * scale);
+}
+
 double ts_ea_startup(const uint8_t *sym, size_t n)
 {
-	size_t count[256] = {0}, i, max = 0;
-	double p, pu;
+	double h = K, tt, lrs;
+	uint8_t *b;
+	size_t i;
+	int j;
 
 	if (n < 2)
 		return 0;
+	h = lower(h, ts_ea_mcv(sym, n, K), 1);
+	h = lower(h, ts_ea_lag(sym, n, K), 1);
+	if (ts_ea_tuple_lrs(sym, n, K, &tt, &lrs) != 0)
+		return 0; /* out of memory: no estimate, no credit */
+	h = lower(h, tt, 1);
+	h = lower(h, lrs, 1);
+	b = malloc(n * K);
+	if (b == NULL)
+		return 0; /* no estimate, no credit */
 	for (i = 0; i < n; i++)
-		if (++count[sym[i]] > max)
-			max = count[sym[i]];
-	p = (double)max / n;
-	pu = p + 2.576 * sqrt(p * (1 - p) / (n - 1));
-	return pu >= 1 ? 0 : -log2(pu);
+		for (j = 0; j < K; j++)
+			b[i * K + j] = (sym[i] >> (K - 1 - j)) & 1;
+	h = lower(h, ts_ea_mcv(b, n * K, 1), K);
+	h = lower(h, ts_ea_collision(b, n * K), K);
+	h = lower(h, ts_ea_markov(b, n * K), K);
+	OPENSSL_cleanse(b, n * K);
+	free(b);
+	return h;
 }
