@@ -188,7 +188,7 @@ const struct ts_source ts_source_pipe_buffer = {
 	.platform = "posix",
 	.description = "write()+read() round trips through a pool of pipes (page allocator, "
 		       "pipe locks, wakeups)",
-	.default_credit = 0.2,
+	.default_credit = 0.15,
 	.config_size = sizeof(struct pipe_buffer_config),
 	.config_default = &defaults,
 	.options = options,

@@ -189,7 +189,7 @@ const struct ts_source ts_source_proc_info = {
 	.platform = "linux",
 	.description = "pread() of /proc/self/stat alternating with getrusage(RUSAGE_SELF) "
 		       "(task, signal-stats and runqueue locks, seq_file buffers)",
-	.default_credit = 0.06,
+	.default_credit = 0.025,
 	.config_size = sizeof(struct proc_info_config),
 	.config_default = &defaults,
 	.options = options,

@@ -250,7 +250,7 @@ const struct ts_source ts_source_vdso_clock = {
 	.platform = "linux",
 	.description = "batches of gettimeofday()/clock_gettime() through the vDSO's "
 		       "seqlock-protected data page (counter read, coherence misses, retries)",
-	.default_credit = 0.05,
+	.default_credit = 0.045,
 	.config_size = sizeof(struct vdso_clock_config),
 	.config_default = &defaults,
 	.options = options,
