@@ -154,8 +154,10 @@ struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
 		p->sha256 = EVP_MD_fetch(p->libctx, "SHA2-256", NULL);
 	p->buf = OPENSSL_zalloc(CHUNK_MAX * sizeof(*p->buf));
 	p->sym = OPENSSL_zalloc(TS_STARTUP_SAMPLES);
-	if (p->sha256 == NULL || p->buf == NULL || p->sym == NULL)
+	if (p->sha256 == NULL || p->buf == NULL || p->sym == NULL) {
+		p->buf = NULL;
 		goto fail;
+	}
 	for (i = 0; i < n; i++) {
 		struct slot *sl = &p->s[p->n++];
 
@@ -633,10 +635,11 @@ static size_t startup_all(struct ts_pool *p, uint64_t deadline)
 /*
  * Startup tests are run before a source's first use, not for every source
  * at once: a request needs two healthy sources (one to carry the credit,
- * one for the token), so only the most promising untested ones are tested.
- * What promises most is found by a probe of CHUNK_MIN samples (not hashed,
- * not credited; it only sets the source's measured speed). Each source gets
- * at most one startup attempt per request.
+ * one for the token), so only the cheapest untested ones are tested: a
+ * startup test is TS_STARTUP_SAMPLES samples, so the fastest sampler
+ * passes it soonest (unix_ipc's alone takes ~50 ms here). Speed is found by
+ * a probe of CHUNK_MIN samples (not hashed, not credited). Each source
+ * gets at most one startup attempt per request.
  */
 static void startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried)
 {
@@ -660,8 +663,7 @@ static void startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried)
 
 			if (!needs_startup(sl) || tried[i])
 				continue;
-			if (best == NULL || sl->cap / (sl->ns_per_sample + 1) >
-						    best->cap / (best->ns_per_sample + 1))
+			if (best == NULL || sl->ns_per_sample < best->ns_per_sample)
 				best = sl;
 		}
 		if (best == NULL)
