@@ -28,10 +28,16 @@ unsigned int ts_rct_cutoff(double h, unsigned int alpha_log2)
 	return c > UINT32_MAX ? UINT32_MAX : (unsigned int)c;
 }
 
-/* log of the Binomial(n, p) probability mass at k */
+/*
+ * log of the Binomial(n, p) probability mass at k. lgamma_r, not lgamma:
+ * lgamma writes the global signgam, a data race when two pools set up
+ * health tests in two threads at once.
+ */
 static double log_pmf(unsigned int n, unsigned int k, double p)
 {
-	double lc = lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0);
+	int sign;
+	double lc =
+		lgamma_r(n + 1.0, &sign) - lgamma_r(k + 1.0, &sign) - lgamma_r(n - k + 1.0, &sign);
 
 	if (p >= 1.0)
 		return k == n ? 0.0 : -INFINITY;

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,22 +76,37 @@ struct ts_pool {
  * Fork. The prepare handler takes every pool's lock so no pool is forked
  * mid-request (the child would inherit a held lock); the child's handler
  * bumps the generation, which makes each pool redo its startup tests.
+ *
+ * A mutex is not fair: a thread that requests seeds in a loop takes a
+ * pool's lock again and again while the prepare handler waits for it
+ * (fork() was seen waiting over a second behind requests of under a
+ * millisecond). So while a fork is waiting, requests wait for it first
+ * (pool_lock), and a fork waits for at most the request in progress.
  */
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ts_pool *pools;
 static unsigned long fork_gen;
+static atomic_int forking; /* threads in fork() between prepare and parent */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void pool_lock(struct ts_pool *p)
+{
+	while (atomic_load_explicit(&forking, memory_order_acquire) > 0)
+		sched_yield();
+	pthread_mutex_lock(&p->lock);
+}
 
 static void fork_prepare(void)
 {
 	struct ts_pool *p;
 
+	atomic_fetch_add_explicit(&forking, 1, memory_order_acq_rel);
 	pthread_mutex_lock(&pools_lock);
 	for (p = pools; p != NULL; p = p->next)
 		pthread_mutex_lock(&p->lock);
 }
 
-static void fork_parent(void)
+static void unlock_all(void)
 {
 	struct ts_pool *p;
 
@@ -98,10 +115,18 @@ static void fork_parent(void)
 	pthread_mutex_unlock(&pools_lock);
 }
 
+static void fork_parent(void)
+{
+	unlock_all();
+	atomic_fetch_sub_explicit(&forking, 1, memory_order_acq_rel);
+}
+
 static void fork_child(void)
 {
 	fork_gen++;
-	fork_parent();
+	unlock_all();
+	/* Other threads' forks in progress are the parent's, not ours. */
+	atomic_store_explicit(&forking, 0, memory_order_release);
 }
 
 static void register_atfork(void)
@@ -154,10 +179,8 @@ struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
 		p->sha256 = EVP_MD_fetch(p->libctx, "SHA2-256", NULL);
 	p->buf = OPENSSL_zalloc(CHUNK_MAX * sizeof(*p->buf));
 	p->sym = OPENSSL_zalloc(TS_STARTUP_SAMPLES);
-	if (p->sha256 == NULL || p->buf == NULL || p->sym == NULL) {
-		p->buf = NULL;
+	if (p->sha256 == NULL || p->buf == NULL || p->sym == NULL)
 		goto fail;
-	}
 	for (i = 0; i < n; i++) {
 		struct slot *sl = &p->s[p->n++];
 
@@ -337,7 +360,7 @@ int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err
 		snprintf(err, errlen, "missing key");
 		return -1;
 	}
-	pthread_mutex_lock(&p->lock);
+	pool_lock(p);
 	ret = pool_set(p, key, value, err, errlen);
 	pthread_mutex_unlock(&p->lock);
 	return ret;
@@ -677,7 +700,7 @@ size_t ts_pool_startup(struct ts_pool *p)
 {
 	size_t n;
 
-	pthread_mutex_lock(&p->lock);
+	pool_lock(p);
 	n = startup_all(p, ts_now_ns() + (uint64_t)p->deadline_ms * 1000000u);
 	pthread_mutex_unlock(&p->lock);
 	return n;
@@ -743,7 +766,7 @@ int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_se
 	int ret;
 
 	memset(rep, 0, sizeof(*rep));
-	pthread_mutex_lock(&p->lock);
+	pool_lock(p);
 	/* The deadline bounds this request's own collection: time spent
 	 * waiting for other threads' requests must not use it up. */
 	ret = seed_locked(p, out, len, rep, ts_now_ns());
@@ -762,7 +785,7 @@ size_t ts_pool_stats(struct ts_pool *p, struct ts_source_stats *out, size_t max)
 {
 	size_t i, k = 0;
 
-	pthread_mutex_lock(&p->lock);
+	pool_lock(p);
 	after_fork(p); /* a child reports its own state, not its parent's */
 	for (i = 0; i < p->n && k < max; i++) {
 		struct slot *sl = &p->s[i];
@@ -788,7 +811,7 @@ int ts_pool_verify_zeroized(struct ts_pool *p)
 	size_t i;
 	uint64_t acc = 0;
 
-	pthread_mutex_lock(&p->lock);
+	pool_lock(p);
 	for (i = 0; i < CHUNK_MAX; i++)
 		acc |= p->buf[i];
 	for (i = 0; i < TS_STARTUP_SAMPLES; i++)

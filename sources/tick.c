@@ -6,6 +6,7 @@
  * retire, so the syscall being timed is really over), else rdtsc. arm64:
  * cntvct_el0. macOS: mach_absolute_time(). Elsewhere the raw monotonic clock.
  */
+#include <stdatomic.h>
 #include <time.h>
 
 #include "timingseed/tick.h"
@@ -14,7 +15,9 @@
 #include <cpuid.h>
 #include <x86intrin.h>
 
-static int have_rdtscp = -1;
+/* Relaxed atomics: every thread computes the same answer, but a plain int
+ * written by one thread while another reads it is a data race. */
+static atomic_int have_rdtscp = -1;
 
 static int rdtscp_supported(void)
 {
@@ -25,23 +28,29 @@ static int rdtscp_supported(void)
 	return (d >> 27) & 1;
 }
 
+static int use_rdtscp(void)
+{
+	int v = atomic_load_explicit(&have_rdtscp, memory_order_relaxed);
+
+	if (__builtin_expect(v < 0, 0)) {
+		v = rdtscp_supported();
+		atomic_store_explicit(&have_rdtscp, v, memory_order_relaxed);
+	}
+	return v;
+}
+
 uint64_t ts_ticks(void)
 {
 	unsigned int aux;
 
-	/* A benign race: every thread computes the same answer. */
-	if (__builtin_expect(have_rdtscp < 0, 0))
-		have_rdtscp = rdtscp_supported();
-	if (have_rdtscp)
+	if (use_rdtscp())
 		return __rdtscp(&aux);
 	return __rdtsc();
 }
 
 const char *ts_tick_name(void)
 {
-	if (have_rdtscp < 0)
-		have_rdtscp = rdtscp_supported();
-	return have_rdtscp ? "rdtscp" : "rdtsc";
+	return use_rdtscp() ? "rdtscp" : "rdtsc";
 }
 
 #elif defined(__aarch64__) && !defined(__APPLE__)
