@@ -6,3 +6,5 @@ sh tools/deps.sh test
 cmake -S . -B build >/dev/null
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure
+# The same suite under ASan+UBSan, and the thread and fork tests under TSan.
+sh tools/sanitize.sh
