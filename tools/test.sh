@@ -8,3 +8,5 @@ cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure
 # The same suite under ASan+UBSan, and the thread and fork tests under TSan.
 sh tools/sanitize.sh
+# libFuzzer over the config parsers, bounded: about a minute.
+sh tools/fuzz.sh 60
