@@ -3,8 +3,8 @@
 #   deps.sh [test]    "test" adds the test-only packages.
 # Runs apt-get only when something is missing, so it is cheap to repeat.
 set -eu
-pkgs="gcc make cmake pkg-config openssl libssl-dev"
-[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl perl"
+pkgs="gcc make cmake pkg-config openssl libssl-dev perl"
+[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
