@@ -106,8 +106,7 @@ enum vdso_clock_kind {
 };
 
 static const struct vdso_clock_config defaults = {
-	.clock = VC_GETTIMEOFDAY,
-	.batch = 2, /* best credited bits per second, see above */
+	.clock = VC_GETTIMEOFDAY, .batch = 2, /* best credited bits per second, see above */
 };
 
 #define MAX_BATCH 1024

@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; ts_sources[i] != NULL; i++) {
 		void *cfg = ts_config_new(ts_sources[i]);
 
-		if (cfg != NULL && ts_config_set(ts_sources[i], cfg, buf, value, err, sizeof(err)) != 0 &&
+		if (cfg != NULL &&
+		    ts_config_set(ts_sources[i], cfg, buf, value, err, sizeof(err)) != 0 &&
 		    err[0] == '\0')
 			abort();
 		ts_config_free(cfg);
