@@ -145,7 +145,7 @@ static void test_prediction_resistant_reseeds(void **state)
 	struct worker w[THREADS];
 	long n = iterations(), last = -1, total_failed = 0;
 	double t0, stalled_since;
-	int i, j, running;
+	int i, j, repeats;
 
 	(void)state;
 	assert_non_null(libctx);
@@ -205,17 +205,17 @@ static void test_prediction_resistant_reseeds(void **state)
 	print_message("%ld seeds in %.1f s: %.2f ms per seed\n", THREADS * n, now_s() - t0,
 		      (now_s() - t0) * 1e3 / (THREADS * n));
 
-	for (i = 0, running = 0; i < THREADS; i++) {
+	for (i = 0, repeats = 0; i < THREADS; i++) {
 		if (w[i].failed)
 			print_message("thread %d: %ld of %ld failed, first: %s\n", i, w[i].failed,
 				      n, w[i].first_error);
 		total_failed += w[i].failed;
-		running += w[i].repeated;
+		repeats += w[i].repeated;
 		for (j = 0; j < i; j++)
 			assert_memory_not_equal(w[i].first, w[j].first, sizeof(w[i].first));
 	}
 	assert_int_equal(total_failed, 0);
-	assert_int_equal(running, 0);
+	assert_int_equal(repeats, 0);
 
 	for (i = 0; i < THREADS; i++) {
 		EVP_RAND_CTX_free(w[i].drbg);
