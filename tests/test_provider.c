@@ -229,14 +229,14 @@ static void test_stats_params(void **state)
 	print_message("%llu samples, %.1f credited bits, %d healthy sources\n",
 		      (unsigned long long)samples, bits, healthy);
 	assert_true(samples > 0);
-	assert_true(bits >= 320); /* one whole block */
+	assert_true(bits >= 320 - 1e-6); /* one whole block, up to rounding */
 	assert_true(healthy >= 2);
 
 	/* The same numbers from the provider, and they grow. */
 	assert_true(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));
 	totals(prov_get, e->ts, &samples2, &bits2, &healthy);
 	assert_true(samples2 > samples);
-	assert_true(bits2 >= bits + 320);
+	assert_true(bits2 >= bits + 320 - 1e-6); /* sums of doubles: rounding */
 	EVP_RAND_CTX_free(s);
 }
 
