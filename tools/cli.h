@@ -21,6 +21,9 @@ int cli_parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out)
 /* Print "timingseed: <msg>" on stderr; returns the exit status 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Print s as a JSON string, quoted and escaped, on stdout. */
+void cli_json_string(const char *s);
+
 /* Measured samples per second of a source (short collection), or -1. */
 double cli_sample_rate(const struct ts_source *src, const void *cfg);
 

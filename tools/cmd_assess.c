@@ -65,20 +65,6 @@ static void on_estimator(const char *name, void *arg)
 	show(arg, what);
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 /* Live samples of one source, as symbols. Returns 0, or 1 with a message. */
 static int collect(const struct job *j, void *cfg, uint8_t *sym, size_t n, struct progress *pr)
 {
@@ -222,7 +208,7 @@ static void print_json(const struct job *j, const struct ts_ea_report *r, bool f
 	size_t i;
 
 	printf("%s\n  {\"name\": ", first ? "" : ",");
-	json_string(j->name);
+	cli_json_string(j->name);
 	printf(", \"kind\": \"%s\", \"samples\": %zu, \"bits\": %u, \"alphabet\": %u, "
 	       "\"min_entropy\": %.6f, \"h_original\": %.6f, \"h_bitstring\": ",
 	       j->src ? "source" : "file", r->samples, r->bits, r->alphabet, r->min, r->h_original);

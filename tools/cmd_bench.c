@@ -472,20 +472,6 @@ out:
 
 /* ---- output ------------------------------------------------------------ */
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static double ratio(double a, double b)
 {
 	return b > 0 ? a / b : 0;
@@ -499,9 +485,9 @@ static void print_json(const struct settings *s, const char *module,
 	int k;
 
 	printf("{\n  \"module\": ");
-	json_string(module);
+	cli_json_string(module);
 	printf(",\n  \"openssl\": ");
-	json_string(OpenSSL_version(OPENSSL_VERSION));
+	cli_json_string(OpenSSL_version(OPENSSL_VERSION));
 	printf(",\n  \"seed_bytes\": %d, \"warm_requests\": %d, \"cold_runs\": %d,", SEED_BYTES,
 	       s->warm_n, s->cold_n);
 	for (k = 0; k < NWHICH; k++) {
@@ -515,7 +501,7 @@ static void print_json(const struct settings *s, const char *module,
 		       json_name[k], r->warm_median, r->warm_p90, r->warm_p99, r->cold_median,
 		       r->cold_min, r->cold_max, r->throughput, (unsigned long long)r->tp_bytes,
 		       r->tp_request);
-		json_string(r->note);
+		cli_json_string(r->note);
 		printf("},");
 	}
 	printf("\n  \"ratios\": {\"warm_median\": %.3f, \"warm_p90\": %.3f, \"warm_p99\": %.3f, "
@@ -527,9 +513,9 @@ static void print_json(const struct settings *s, const char *module,
 	printf("\n  \"sources\": [");
 	for (i = 0; i < nsrc; i++) {
 		printf("%s\n    {\"name\": ", i ? "," : "");
-		json_string(src[i].name);
+		cli_json_string(src[i].name);
 		printf(", \"state\": ");
-		json_string(ts_source_state_name(src[i].state));
+		cli_json_string(ts_source_state_name(src[i].state));
 		printf(", \"samples_per_s\": %.0f, \"credit\": %.4f, \"credited_bits_per_s\": "
 		       "%.1f}",
 		       src[i].samples_per_s, src[i].credit, src[i].samples_per_s * src[i].credit);

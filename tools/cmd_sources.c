@@ -10,20 +10,6 @@
 #include "timingseed/pool.h"
 #include "cli.h"
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 int cmd_sources(int argc, char **argv)
 {
 	struct ts_source_stats st[TS_MAX_SOURCES];
@@ -61,16 +47,16 @@ int cmd_sources(int argc, char **argv)
 		ts_config_free(cfg);
 		if (json) {
 			printf("%s\n  {\"name\": ", i ? "," : "");
-			json_string(src->name);
+			cli_json_string(src->name);
 			printf(", \"platform\": ");
-			json_string(src->platform);
+			cli_json_string(src->platform);
 			printf(", \"available\": %s, \"state\": ", avail ? "true" : "false");
-			json_string(ts_source_state_name(st[i].state));
+			cli_json_string(ts_source_state_name(st[i].state));
 			printf(", \"credit\": %.4f, \"default_credit\": %.4f, \"samples_per_s\": "
 			       "%.0f,"
 			       " \"note\": ",
 			       st[i].credit, src->default_credit, rate > 0 ? rate : 0);
-			json_string(note);
+			cli_json_string(note);
 			printf("}");
 		} else {
 			printf("%-22s %-10s %-9s %8.4f %8.4f %12.0f  %s\n", src->name,

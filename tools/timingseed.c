@@ -71,6 +71,20 @@ int cli_parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+void cli_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
 double cli_sample_rate(const struct ts_source *src, const void *cfg)
 {
 	enum { N = 4096 };
