@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/conf.h>
 #include <openssl/core_names.h>
@@ -137,19 +136,6 @@ out:
 	return ok;
 }
 
-static int parse_bool(const char *v, int *out)
-{
-	if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
-	    strcasecmp(v, "on") == 0)
-		*out = 1;
-	else if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
-		 strcasecmp(v, "off") == 0)
-		*out = 0;
-	else
-		return 0;
-	return 1;
-}
-
 int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_get_params)
 {
 	struct keys k = {NULL, 0};
@@ -177,9 +163,9 @@ int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_ge
 		if (val[i] == NULL)
 			continue;
 		if (strcmp(k.name[i], "trace") == 0) {
-			int on;
+			bool on;
 
-			if (!parse_bool(val[i], &on)) {
+			if (ts_parse_bool(val[i], &on) != 0) {
 				TS_RAISE(pc, TS_R_BAD_CONFIG, "trace: '%s' is not a boolean",
 					 val[i]);
 				goto out;

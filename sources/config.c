@@ -53,7 +53,7 @@ static int parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
-static int parse_bool(const char *s, bool *v)
+int ts_parse_bool(const char *s, bool *v)
 {
 	static const char *const yes[] = {"1", "true", "yes", "on"};
 	static const char *const no[] = {"0", "false", "no", "off"};
@@ -86,7 +86,7 @@ int ts_config_set(const struct ts_source *src, void *cfg, const char *key, const
 	if (value == NULL)
 		value = "";
 	if (o->type == TS_OPT_BOOL) {
-		if (parse_bool(value, &b) != 0) {
+		if (ts_parse_bool(value, &b) != 0) {
 			snprintf(err, errlen, "%s.%s: '%s' is not a boolean (true/false)",
 				 src->name, key, value);
 			return -1;

@@ -83,6 +83,9 @@ void ts_config_free(void *cfg);
 int ts_config_set(const struct ts_source *src, void *cfg, const char *key, const char *value,
 		  char *err, size_t errlen);
 
+/* Parse 1/0, true/false, yes/no, on/off (any case). Returns 0, or -1. */
+int ts_parse_bool(const char *s, bool *v);
+
 /*
  * openentropy's byte extractors, for the openentropy-compatible byte view
  * of a sample stream (`timingseed sample --format openentropy`). Credit
