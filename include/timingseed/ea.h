@@ -140,12 +140,13 @@ double ts_ea_startup(const uint8_t *sym, size_t n);
  *
  * ts_ea_predictor_h: the predictors' last steps (6.3.7 step 5 ff.): C
  * correct of N predictions, longest run of correct ones r, alphabet size k:
- * -log2(max(P_global', P_local, 1/k)).
+ * -log2(max(P_global', P_local, 1/k)); k is ts_ea_distinct() of the input.
  *
  * ts_ea_search_p: NIST's guarded bisection for the p in [lo, hi] where the
  * decreasing function f reaches target; returns fail when the target lies
  * outside f's range as the search finds it (as ea_non_iid does).
  */
+unsigned ts_ea_distinct(const uint8_t *s, size_t n);
 double ts_ea_predictor_h(uint64_t c, uint64_t n, uint64_t r, unsigned k);
 double ts_ea_search_p(double (*f)(double p, const void *arg), const void *arg, double target,
 		      double lo, double hi, double fail);

@@ -127,6 +127,21 @@ static double log_no_run(double pd, const void *arg)
 			(a->n + 1.0L) * logl(x));
 }
 
+/* Distinct symbols of s: the alphabet size k the predictors' bound uses. */
+unsigned ts_ea_distinct(const uint8_t *s, size_t n)
+{
+	uint8_t seen[256] = {0};
+	unsigned d = 0;
+	size_t i;
+
+	for (i = 0; i < n && d < 256; i++)
+		if (!seen[s[i]]) {
+			seen[s[i]] = 1;
+			d++;
+		}
+	return d;
+}
+
 double ts_ea_predictor_h(uint64_t c, uint64_t n, uint64_t r, unsigned k)
 {
 	struct run_arg arg = {(long double)r + 1.0L, (long double)n};

@@ -302,20 +302,6 @@ static int dict_add(struct dict *d, unsigned m, uint8_t y)
 	return dict_count(d, m, id, y, true) < 0 ? -1 : 0;
 }
 
-static unsigned distinct(const uint8_t *s, size_t n)
-{
-	uint8_t seen[256] = {0};
-	unsigned d = 0;
-	size_t i;
-
-	for (i = 0; i < n && d < 256; i++)
-		if (!seen[s[i]]) {
-			seen[s[i]] = 1;
-			d++;
-		}
-	return d;
-}
-
 static double nomem(struct dict *d)
 {
 	dict_free(d);
@@ -393,7 +379,7 @@ static double mmc_bits(const uint8_t *s, size_t n)
 		hist = (hist << 1 | y) & ((1u << MAXM) - 1);
 	}
 	free(all);
-	return ts_ea_predictor_h(c, n - 2, maxrun, distinct(s, n));
+	return ts_ea_predictor_h(c, n - 2, maxrun, ts_ea_distinct(s, n));
 }
 
 static double lz78y_bits(const uint8_t *s, size_t n)
@@ -445,7 +431,7 @@ static double lz78y_bits(const uint8_t *s, size_t n)
 		hist = (hist << 1 | y) & ((1u << MAXM) - 1);
 	}
 	free(all);
-	return ts_ea_predictor_h(c, n - MAXM - 1, maxrun, distinct(s, n));
+	return ts_ea_predictor_h(c, n - MAXM - 1, maxrun, ts_ea_distinct(s, n));
 }
 
 /*
@@ -511,7 +497,7 @@ double ts_ea_multi_mmc(const uint8_t *s, size_t n, unsigned k)
 		}
 	}
 	dict_free(&d);
-	return ts_ea_predictor_h(c, n - 2, maxrun, distinct(s, n));
+	return ts_ea_predictor_h(c, n - 2, maxrun, ts_ea_distinct(s, n));
 }
 
 /*
@@ -569,5 +555,5 @@ double ts_ea_lz78y(const uint8_t *s, size_t n, unsigned k)
 		}
 	}
 	dict_free(&d);
-	return ts_ea_predictor_h(c, n - MAXM - 1, maxrun, distinct(s, n));
+	return ts_ea_predictor_h(c, n - MAXM - 1, maxrun, ts_ea_distinct(s, n));
 }

@@ -16,20 +16,6 @@
 #define DLAG 128
 #define NONE SIZE_MAX
 
-static unsigned distinct(const uint8_t *s, size_t n)
-{
-	uint8_t seen[256] = {0};
-	unsigned d = 0;
-	size_t i;
-
-	for (i = 0; i < n && d < 256; i++)
-		if (!seen[s[i]]) {
-			seen[s[i]] = 1;
-			d++;
-		}
-	return d;
-}
-
 /*
  * Four most-common-in-window predictors (windows 63, 255, 1023, 4095);
  * ties go to the symbol seen last.
@@ -95,7 +81,7 @@ double ts_ea_multi_mcw(const uint8_t *s, size_t n, unsigned k)
 			}
 		}
 	}
-	return ts_ea_predictor_h(c, n - w[0], maxrun, distinct(s, n));
+	return ts_ea_predictor_h(c, n - w[0], maxrun, ts_ea_distinct(s, n));
 }
 
 /*
@@ -143,7 +129,7 @@ static double lag_bits(const uint8_t *s, size_t n)
 		h[1] = h[1] << 1 | h[0] >> 63;
 		h[0] = h[0] << 1 | y;
 	}
-	return ts_ea_predictor_h(c, n - 1, maxrun, distinct(s, n));
+	return ts_ea_predictor_h(c, n - 1, maxrun, ts_ea_distinct(s, n));
 }
 
 /*
@@ -185,5 +171,5 @@ double ts_ea_lag(const uint8_t *s, size_t n, unsigned k)
 		back[i % DLAG] = last[s[i]];
 		last[s[i]] = i;
 	}
-	return ts_ea_predictor_h(c, n - 1, maxrun, distinct(s, n));
+	return ts_ea_predictor_h(c, n - 1, maxrun, ts_ea_distinct(s, n));
 }
