@@ -35,6 +35,7 @@
 #include "health.h"
 #include "timingseed/pool.h"
 #include "timingseed/tick.h"
+#include "util.h"
 
 #define CHILD_ALARM 30 /* s: a child that takes longer is hung */
 
@@ -129,56 +130,7 @@ static void child_reap(struct child *c, void *buf, size_t len)
 
 /* ---- the provider ----------------------------------------------------- */
 
-struct env {
-	OSSL_LIB_CTX *libctx;
-	OSSL_PROVIDER *ts, *dflt;
-	EVP_RAND *seed, *ctr;
-};
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (e == NULL)
-		return -1;
-	e->libctx = OSSL_LIB_CTX_new();
-	if (e->libctx == NULL || !OSSL_PROVIDER_set_default_search_path(e->libctx, TS_MODULE_DIR))
-		return -1;
-	e->ts = OSSL_PROVIDER_load(e->libctx, "timingseed");
-	e->dflt = OSSL_PROVIDER_load(e->libctx, "default");
-	e->seed = EVP_RAND_fetch(e->libctx, "TIMING-SEED", "provider=timingseed");
-	e->ctr = EVP_RAND_fetch(e->libctx, "CTR-DRBG", "provider=default");
-	if (e->ts == NULL || e->dflt == NULL || e->seed == NULL || e->ctr == NULL) {
-		ERR_print_errors_fp(stderr);
-		return -1;
-	}
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	EVP_RAND_free(e->ctr);
-	EVP_RAND_free(e->seed);
-	OSSL_PROVIDER_unload(e->ts);
-	OSSL_PROVIDER_unload(e->dflt);
-	OSSL_LIB_CTX_free(e->libctx);
-	free(e);
-	return 0;
-}
-
-static EVP_RAND_CTX *new_seed(struct env *e)
-{
-	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
-
-	assert_non_null(s);
-	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
-	return s;
-}
-
-static EVP_RAND_CTX *new_drbg(struct env *e, EVP_RAND_CTX *parent)
+static EVP_RAND_CTX *new_drbg(struct ts_env *e, EVP_RAND_CTX *parent)
 {
 	EVP_RAND_CTX *d = EVP_RAND_CTX_new(e->ctr, parent);
 	OSSL_PARAM p[2];
@@ -264,8 +216,8 @@ static void all_distinct(unsigned char (*v)[32], size_t n)
  * child forked from it: no two outputs equal. */
 static void test_seed_ctx_differs_after_fork(void **state)
 {
-	struct env *e = *state;
-	EVP_RAND_CTX *s = new_seed(e);
+	struct ts_env *e = *state;
+	EVP_RAND_CTX *s = ts_env_new_seed(e);
 	unsigned char out[2 * ROUNDS][32];
 	struct child c;
 	int r, wfd;
@@ -295,8 +247,8 @@ static void test_seed_ctx_differs_after_fork(void **state)
  */
 static void test_drbg_differs_after_fork(void **state)
 {
-	struct env *e = *state;
-	EVP_RAND_CTX *s = new_seed(e), *d = new_drbg(e, s);
+	struct ts_env *e = *state;
+	EVP_RAND_CTX *s = ts_env_new_seed(e), *d = new_drbg(e, s);
 	unsigned char out[2 * ROUNDS][32], warm[32];
 	struct child c;
 	int r, wfd;
@@ -335,8 +287,8 @@ static void test_drbg_differs_after_fork(void **state)
  */
 static void test_child_rebuilds_state(void **state)
 {
-	struct env *e = *state;
-	EVP_RAND_CTX *s = new_seed(e);
+	struct ts_env *e = *state;
+	EVP_RAND_CTX *s = ts_env_new_seed(e);
 	struct snap before, after;
 	unsigned char out[32];
 	struct child c;
@@ -499,7 +451,7 @@ static void *busy_main(void *arg)
 
 static void test_fork_while_seeding(void **state)
 {
-	struct env *e = *state;
+	struct ts_env *e = *state;
 	EVP_RAND_CTX *s1, *s2, *mine;
 	struct busy b = {0};
 	uint64_t worst_fork = 0, worst_child = 0;
@@ -513,8 +465,8 @@ static void test_fork_while_seeding(void **state)
 	print_message("skipped under ThreadSanitizer: threads in a child of a threaded parent\n");
 	skip();
 #endif
-	s1 = new_seed(e);
-	s2 = new_seed(e);
+	s1 = ts_env_new_seed(e);
+	s2 = ts_env_new_seed(e);
 	mine = new_drbg(e, s2);
 	b.drbg = new_drbg(e, s1);
 	/* A hung fork() or reap fails the whole test binary, not CI. */
@@ -639,6 +591,6 @@ int main(void)
 	int failed;
 
 	failed = cmocka_run_group_tests_name("unload", first, NULL, NULL);
-	failed += cmocka_run_group_tests_name("fork", tests, setup, teardown);
+	failed += cmocka_run_group_tests_name("fork", tests, ts_env_setup, ts_env_teardown);
 	return failed;
 }

@@ -18,7 +18,6 @@
  * TS_LEAKS_SEEDS overrides the 10,000, TS_LEAKS_PER_SOURCE the 1,000 (the
  * test prints what it ran).
  */
-#include <dirent.h>
 #include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +40,7 @@
 
 #include "timingseed/pool.h"
 #include "timingseed/source.h"
+#include "util.h"
 
 #define SEEDS	    10000
 #define PER_SOURCE  1000
@@ -105,28 +105,14 @@ static void *count_realloc(void *p, size_t n, const char *file, int line)
 	return h + 1;
 }
 
-/* Entries of a /proc directory, "." and ".." not counted. */
-static long count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	long n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n; /* /proc/self/fd: includes the fd of d itself */
-}
-
 static long fds(void)
 {
-	return count_dir("/proc/self/fd");
+	return ts_count_dir("/proc/self/fd");
 }
 
 static long threads(void)
 {
-	return count_dir("/proc/self/task");
+	return ts_count_dir("/proc/self/task");
 }
 
 /* Bytes glibc's heap has handed out (0 when a sanitizer owns malloc). */
@@ -158,50 +144,20 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-struct env {
-	OSSL_LIB_CTX *libctx;
-	OSSL_PROVIDER *ts, *dflt;
-	EVP_RAND *seed, *ctr;
-};
-
-static void load(struct env *e)
+static void load(struct ts_env *e)
 {
-	memset(e, 0, sizeof(*e));
-	e->libctx = OSSL_LIB_CTX_new();
-	assert_non_null(e->libctx);
-	assert_true(OSSL_PROVIDER_set_default_search_path(e->libctx, TS_MODULE_DIR));
-	e->ts = OSSL_PROVIDER_load(e->libctx, "timingseed");
-	e->dflt = OSSL_PROVIDER_load(e->libctx, "default");
-	assert_non_null(e->ts);
-	assert_non_null(e->dflt);
-	e->seed = EVP_RAND_fetch(e->libctx, "TIMING-SEED", "provider=timingseed");
-	e->ctr = EVP_RAND_fetch(e->libctx, "CTR-DRBG", "provider=default");
-	assert_non_null(e->seed);
-	assert_non_null(e->ctr);
+	assert_int_equal(ts_env_load(e, TS_MODULE_DIR, "timingseed"), 0);
 }
 
-static void unload(struct env *e)
+static void unload(struct ts_env *e)
 {
-	EVP_RAND_free(e->ctr);
-	EVP_RAND_free(e->seed);
-	assert_true(OSSL_PROVIDER_unload(e->ts));
-	assert_true(OSSL_PROVIDER_unload(e->dflt));
-	OSSL_LIB_CTX_free(e->libctx);
-}
-
-static EVP_RAND_CTX *new_seed(struct env *e)
-{
-	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
-
-	assert_non_null(s);
-	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
-	return s;
+	assert_true(ts_env_unload(e)); /* both providers unload cleanly */
 }
 
 /* Everything an application does: a seed context, a DRBG on it, requests. */
-static void use(struct env *e)
+static void use(struct ts_env *e)
 {
-	EVP_RAND_CTX *s = new_seed(e), *d = EVP_RAND_CTX_new(e->ctr, s);
+	EVP_RAND_CTX *s = ts_env_new_seed(e), *d = EVP_RAND_CTX_new(e->ctr, s);
 	unsigned char out[64];
 	OSSL_PARAM p[2];
 
@@ -224,7 +180,7 @@ static void use(struct env *e)
 static void test_unload_leaves_nothing(void **state)
 {
 	long f0 = fds(), t0 = threads(), l1 = 0, l = 0;
-	struct env e;
+	struct ts_env e;
 	int i;
 
 	(void)state;
@@ -261,7 +217,7 @@ static long seeds(void)
 /* 32-byte requests, as a DRBG's get_seed makes them: nothing accumulates. */
 static void test_many_seeds_leave_nothing(void **state)
 {
-	struct env e;
+	struct ts_env e;
 	EVP_RAND_CTX *s;
 	unsigned char out[32];
 	long n = seeds(), i, f0, t0, l0, l;
@@ -270,7 +226,7 @@ static void test_many_seeds_leave_nothing(void **state)
 
 	(void)state;
 	load(&e);
-	s = new_seed(&e);
+	s = ts_env_new_seed(&e);
 	/* Warm up: startup tests, OpenSSL's lazy initialisation. */
 	for (i = 0; i < 10; i++)
 		assert_true(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));

@@ -7,7 +7,6 @@
  * is left behind. A dedicated binary: the limit is put back after each
  * test, whatever happens.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -27,6 +26,7 @@
 
 #include "timingseed/pool.h"
 #include "timingseed/source.h"
+#include "util.h"
 
 static struct rlimit saved;
 
@@ -48,19 +48,6 @@ static void set_limit(rlim_t n)
 
 	r.rlim_cur = n;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &r), 0);
-}
-
-static long count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	long n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
 }
 
 /* The lowest fd number not open: a limit of this leaves no fd free. */
@@ -115,7 +102,7 @@ static void seed_under_limit(EVP_RAND_CTX *s, rlim_t limit, const char *what)
 {
 	unsigned char out[32];
 	char err[512];
-	long f0 = count_dir("/proc/self/fd"), t0 = count_dir("/proc/self/task");
+	long f0 = ts_count_dir("/proc/self/fd"), t0 = ts_count_dir("/proc/self/task");
 	int i, ok = 0;
 
 	set_limit(limit);
@@ -135,8 +122,8 @@ static void seed_under_limit(EVP_RAND_CTX *s, rlim_t limit, const char *what)
 	print_message("  %s (RLIMIT_NOFILE %llu): %d of 6 requests served; sources:\n", what,
 		      (unsigned long long)limit, ok);
 	print_states(s);
-	assert_int_equal(count_dir("/proc/self/fd"), f0);
-	assert_int_equal(count_dir("/proc/self/task"), t0);
+	assert_int_equal(ts_count_dir("/proc/self/fd"), f0);
+	assert_int_equal(ts_count_dir("/proc/self/task"), t0);
 }
 
 static void test_provider_under_fd_limits(void **state)
@@ -145,7 +132,7 @@ static void test_provider_under_fd_limits(void **state)
 	OSSL_PROVIDER *ts;
 	EVP_RAND *r;
 	EVP_RAND_CTX *s;
-	long f0 = count_dir("/proc/self/fd");
+	long f0 = ts_count_dir("/proc/self/fd");
 
 	(void)state;
 	/* 10 from the start: loading the module needs an fd too. */
@@ -170,7 +157,7 @@ static void test_provider_under_fd_limits(void **state)
 	OSSL_PROVIDER_unload(ts);
 	OSSL_LIB_CTX_free(libctx);
 	set_limit(saved.rlim_cur);
-	assert_int_equal(count_dir("/proc/self/fd"), f0);
+	assert_int_equal(ts_count_dir("/proc/self/fd"), f0);
 }
 
 /*
@@ -197,8 +184,8 @@ static void test_each_source_without_fds(void **state)
 			continue;
 		p = ts_pool_new_with(&src, 1);
 		assert_non_null(p);
-		f0 = count_dir("/proc/self/fd");
-		t0 = count_dir("/proc/self/task");
+		f0 = ts_count_dir("/proc/self/fd");
+		t0 = ts_count_dir("/proc/self/task");
 		set_limit((rlim_t)lowest_free_fd());
 		rc = ts_pool_seed(p, out, sizeof(out), &rep);
 		set_limit(saved.rlim_cur);
@@ -217,8 +204,8 @@ static void test_each_source_without_fds(void **state)
 			}
 		}
 		assert_true(ts_pool_verify_zeroized(p));
-		assert_int_equal(count_dir("/proc/self/fd"), f0);
-		assert_int_equal(count_dir("/proc/self/task"), t0);
+		assert_int_equal(ts_count_dir("/proc/self/fd"), f0);
+		assert_int_equal(ts_count_dir("/proc/self/task"), t0);
 		ts_pool_free(p);
 	}
 	print_message("%zu sources served with no fd free, %zu refused\n", served, refused);

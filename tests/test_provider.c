@@ -20,59 +20,13 @@
 #include <openssl/rand.h>
 
 #include "timingseed/source.h"
+#include "util.h"
 
 typedef int (*stats_get_fn)(void *, OSSL_PARAM *);
 
-struct env {
-	OSSL_LIB_CTX *libctx;
-	OSSL_PROVIDER *ts, *dflt;
-	EVP_RAND *seed;
-};
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	e->libctx = OSSL_LIB_CTX_new();
-	if (!OSSL_PROVIDER_set_default_search_path(e->libctx, TS_MODULE_DIR))
-		return -1;
-	e->ts = OSSL_PROVIDER_load(e->libctx, "timingseed");
-	e->dflt = OSSL_PROVIDER_load(e->libctx, "default");
-	if (e->ts == NULL || e->dflt == NULL) {
-		ERR_print_errors_fp(stderr);
-		return -1;
-	}
-	e->seed = EVP_RAND_fetch(e->libctx, "TIMING-SEED", "provider=timingseed");
-	if (e->seed == NULL)
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	EVP_RAND_free(e->seed);
-	OSSL_PROVIDER_unload(e->ts);
-	OSSL_PROVIDER_unload(e->dflt);
-	OSSL_LIB_CTX_free(e->libctx);
-	free(e);
-	return 0;
-}
-
-static EVP_RAND_CTX *new_seed(struct env *e)
-{
-	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
-
-	assert_non_null(s);
-	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
-	return s;
-}
-
 static void test_provider_params(void **state)
 {
-	struct env *e = *state;
+	struct ts_env *e = *state;
 	const char *name = NULL, *version = NULL;
 	int status = 0;
 	OSSL_PARAM p[] = {
@@ -91,7 +45,7 @@ static void test_provider_params(void **state)
 
 static void test_seed_ctx_params(void **state)
 {
-	struct env *e = *state;
+	struct ts_env *e = *state;
 	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
 	unsigned char a[48], b[48];
 
@@ -110,11 +64,11 @@ static void test_seed_ctx_params(void **state)
 	EVP_RAND_CTX_free(s);
 }
 
-static void drbg_on_top(struct env *e, const char *alg, const char *key, const char *val,
+static void drbg_on_top(struct ts_env *e, const char *alg, const char *key, const char *val,
 			const char *key2, const char *val2)
 {
 	EVP_RAND *r = EVP_RAND_fetch(e->libctx, alg, "provider=default");
-	EVP_RAND_CTX *seed = new_seed(e), *drbg;
+	EVP_RAND_CTX *seed = ts_env_new_seed(e), *drbg;
 	unsigned char out1[64], out2[64];
 	OSSL_PARAM p[3];
 
@@ -156,8 +110,8 @@ static void test_hmac_drbg(void **state)
 
 static void test_parent_refused(void **state)
 {
-	struct env *e = *state;
-	EVP_RAND_CTX *parent = new_seed(e), *child;
+	struct ts_env *e = *state;
+	EVP_RAND_CTX *parent = ts_env_new_seed(e), *child;
 	char buf[256];
 	unsigned long err;
 
@@ -215,8 +169,8 @@ static int prov_get(void *o, OSSL_PARAM *p)
 
 static void test_stats_params(void **state)
 {
-	struct env *e = *state;
-	EVP_RAND_CTX *s = new_seed(e);
+	struct ts_env *e = *state;
+	EVP_RAND_CTX *s = ts_env_new_seed(e);
 	unsigned char out[32];
 	uint64_t samples, samples2;
 	double bits, bits2;
@@ -242,7 +196,7 @@ static void test_stats_params(void **state)
 
 static void test_strength_too_high(void **state)
 {
-	struct env *e = *state;
+	struct ts_env *e = *state;
 	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
 
 	assert_false(EVP_RAND_instantiate(s, 512, 0, NULL, 0, NULL));
@@ -260,5 +214,5 @@ int main(void)
 		cmocka_unit_test(test_strength_too_high), cmocka_unit_test(test_stats_params),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ts_env_setup, ts_env_teardown);
 }

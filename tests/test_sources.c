@@ -4,7 +4,6 @@
  * the deadline, not all equal, no fd or thread left behind, bad options
  * refused (or clamped where the seed clamps).
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,18 +18,7 @@
 
 #include "timingseed/source.h"
 #include "timingseed/tick.h"
-
-static size_t count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	size_t n = 0;
-
-	assert_non_null(d);
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
+#include "util.h"
 
 static void test_registry(void **state)
 {
@@ -129,18 +117,18 @@ static void test_no_leaks(void **state)
 	for (i = 0; ts_sources[i] != NULL; i++) {
 		const struct ts_source *s = ts_sources[i];
 		const char *why = NULL;
-		size_t fds, tasks;
+		long fds, tasks;
 		void *cfg;
 
 		if (!s->available(&why))
 			continue;
 		cfg = ts_config_new(s);
-		fds = count_dir("/proc/self/fd");
-		tasks = count_dir("/proc/self/task");
+		fds = ts_count_dir("/proc/self/fd");
+		tasks = ts_count_dir("/proc/self/task");
 		for (r = 0; r < 1000; r++)
 			assert_true(s->collect(cfg, buf, 64, ts_now_ns() + 1000000000u) > 0);
-		assert_int_equal(count_dir("/proc/self/fd"), fds);
-		assert_int_equal(count_dir("/proc/self/task"), tasks);
+		assert_int_equal(ts_count_dir("/proc/self/fd"), fds);
+		assert_int_equal(ts_count_dir("/proc/self/task"), tasks);
 		ts_config_free(cfg);
 	}
 }

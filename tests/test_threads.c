@@ -39,6 +39,7 @@
 
 #include "timingseed/pool.h"
 #include "timingseed/source.h"
+#include "util.h"
 
 #define THREADS	    8
 #define OWN_PARENTS 4 /* threads 0..3; the others share one parent */
@@ -138,9 +139,7 @@ static EVP_RAND_CTX *new_drbg(EVP_RAND *ctr, EVP_RAND_CTX *parent)
 
 static void test_prediction_resistant_reseeds(void **state)
 {
-	OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER *ts, *dflt;
-	EVP_RAND *seed_alg, *ctr;
+	struct ts_env e;
 	EVP_RAND_CTX *shared;
 	struct worker w[THREADS];
 	long n = iterations(), last = -1, total_failed = 0;
@@ -148,18 +147,9 @@ static void test_prediction_resistant_reseeds(void **state)
 	int i, j, repeats;
 
 	(void)state;
-	assert_non_null(libctx);
-	assert_true(OSSL_PROVIDER_set_default_search_path(libctx, TS_MODULE_DIR));
-	ts = OSSL_PROVIDER_load(libctx, "timingseed");
-	dflt = OSSL_PROVIDER_load(libctx, "default");
-	assert_non_null(ts);
-	assert_non_null(dflt);
-	seed_alg = EVP_RAND_fetch(libctx, "TIMING-SEED", "provider=timingseed");
-	ctr = EVP_RAND_fetch(libctx, "CTR-DRBG", "provider=default");
-	assert_non_null(seed_alg);
-	assert_non_null(ctr);
+	assert_int_equal(ts_env_load(&e, TS_MODULE_DIR, "timingseed"), 0);
 
-	shared = EVP_RAND_CTX_new(seed_alg, NULL);
+	shared = EVP_RAND_CTX_new(e.seed, NULL);
 	assert_non_null(shared);
 	assert_true(EVP_RAND_enable_locking(shared));
 	assert_true(EVP_RAND_instantiate(shared, 256, 0, NULL, 0, NULL));
@@ -168,13 +158,11 @@ static void test_prediction_resistant_reseeds(void **state)
 		w[i].id = i;
 		w[i].iterations = n;
 		if (i < OWN_PARENTS) {
-			w[i].seed = EVP_RAND_CTX_new(seed_alg, NULL);
-			assert_non_null(w[i].seed);
-			assert_true(EVP_RAND_instantiate(w[i].seed, 256, 0, NULL, 0, NULL));
+			w[i].seed = ts_env_new_seed(&e);
 		} else {
 			w[i].seed = shared;
 		}
-		w[i].drbg = new_drbg(ctr, w[i].seed);
+		w[i].drbg = new_drbg(e.ctr, w[i].seed);
 	}
 	print_message("%d threads x %ld prediction-resistant generates (%d own parents, %d on "
 		      "one shared locking parent)\n",
@@ -223,11 +211,7 @@ static void test_prediction_resistant_reseeds(void **state)
 			EVP_RAND_CTX_free(w[i].seed);
 	}
 	EVP_RAND_CTX_free(shared);
-	EVP_RAND_free(ctr);
-	EVP_RAND_free(seed_alg);
-	OSSL_PROVIDER_unload(ts);
-	OSSL_PROVIDER_unload(dflt);
-	OSSL_LIB_CTX_free(libctx);
+	ts_env_unload(&e);
 }
 
 /* ---- the deadline under contention -------------------------------------- */

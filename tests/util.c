@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Helpers shared by the tests (see util.h). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <openssl/err.h>
+
+#include "util.h"
+
+int ts_env_load(struct ts_env *e, const char *dir, const char *module)
+{
+	memset(e, 0, sizeof(*e));
+	e->libctx = OSSL_LIB_CTX_new();
+	if (e->libctx == NULL || !OSSL_PROVIDER_set_default_search_path(e->libctx, dir))
+		goto fail;
+	e->ts = OSSL_PROVIDER_load(e->libctx, module);
+	e->dflt = OSSL_PROVIDER_load(e->libctx, "default");
+	e->seed = EVP_RAND_fetch(e->libctx, "TIMING-SEED", "provider=timingseed");
+	e->ctr = EVP_RAND_fetch(e->libctx, "CTR-DRBG", "provider=default");
+	if (e->ts != NULL && e->dflt != NULL && e->seed != NULL && e->ctr != NULL)
+		return 0;
+fail:
+	ERR_print_errors_fp(stderr);
+	ts_env_unload(e);
+	return -1;
+}
+
+int ts_env_unload(struct ts_env *e)
+{
+	int ok = 1;
+
+	EVP_RAND_free(e->ctr);
+	EVP_RAND_free(e->seed);
+	if (e->ts != NULL)
+		ok &= OSSL_PROVIDER_unload(e->ts);
+	if (e->dflt != NULL)
+		ok &= OSSL_PROVIDER_unload(e->dflt);
+	OSSL_LIB_CTX_free(e->libctx);
+	memset(e, 0, sizeof(*e));
+	return ok;
+}
+
+int ts_env_setup(void **state)
+{
+	struct ts_env *e = calloc(1, sizeof(*e));
+
+	if (e == NULL || ts_env_load(e, TS_MODULE_DIR, "timingseed") != 0) {
+		free(e);
+		return -1;
+	}
+	*state = e;
+	return 0;
+}
+
+int ts_env_teardown(void **state)
+{
+	struct ts_env *e = *state;
+
+	ts_env_unload(e);
+	free(e);
+	return 0;
+}
+
+EVP_RAND_CTX *ts_env_new_seed(const struct ts_env *e)
+{
+	EVP_RAND_CTX *s = EVP_RAND_CTX_new(e->seed, NULL);
+
+	assert_non_null(s);
+	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
+	return s;
+}
+
+long ts_count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	long n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n; /* /proc/self/fd: includes the fd of d itself */
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the tests: an application's view of the provider. */
+#ifndef TS_TESTS_UTIL_H
+#define TS_TESTS_UTIL_H
+
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+
+/* A private library context with timingseed and default loaded. */
+struct ts_env {
+	OSSL_LIB_CTX *libctx;
+	OSSL_PROVIDER *ts, *dflt;
+	EVP_RAND *seed; /* TIMING-SEED */
+	EVP_RAND *ctr;	/* CTR-DRBG from default */
+};
+
+/* Load the module `module` from dir, and default. 0, or -1 (errors printed). */
+int ts_env_load(struct ts_env *e, const char *dir, const char *module);
+
+/* Free all of it; 1 when both providers unloaded cleanly. */
+int ts_env_unload(struct ts_env *e);
+
+/* cmocka group set-up and tear-down: *state is a loaded struct ts_env
+ * over the build tree's timingseed.so. */
+int ts_env_setup(void **state);
+int ts_env_teardown(void **state);
+
+/* A new, instantiated TIMING-SEED context (a cmocka failure otherwise). */
+EVP_RAND_CTX *ts_env_new_seed(const struct ts_env *e);
+
+/* Entries of a /proc directory ("." and ".." not counted). -1 if unreadable. */
+long ts_count_dir(const char *path);
+
+#endif
