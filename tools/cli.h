@@ -24,8 +24,8 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print s as a JSON string, quoted and escaped, on stdout. */
 void cli_json_string(const char *s);
 
-/* Measured samples per second of a source (short collection), or -1. */
-double cli_sample_rate(const struct ts_source *src, const void *cfg);
+/* Samples per second of a source, collecting for ms milliseconds; -1 if none. */
+double cli_sample_rate(const struct ts_source *src, const void *cfg, unsigned int ms);
 
 /* OpenSSL helpers (ossl_util.c), for bench and check. */
 struct ossl_provider_st;

@@ -428,10 +428,9 @@ static size_t bench_sources(unsigned int ms, struct source_result *out, size_t m
 {
 	struct ts_source_stats st[TS_MAX_SOURCES];
 	struct ts_pool *pool = ts_pool_new();
-	uint64_t *buf = malloc(4096 * sizeof(*buf));
 	size_t n = 0, i;
 
-	if (pool == NULL || buf == NULL)
+	if (pool == NULL)
 		goto out;
 	progress("startup tests");
 	ts_pool_startup(pool);
@@ -439,7 +438,6 @@ static size_t bench_sources(unsigned int ms, struct source_result *out, size_t m
 	for (i = 0; i < n; i++) {
 		const struct ts_source *src = ts_source_find(st[i].name);
 		const char *why = NULL;
-		uint64_t t0, total = 0;
 		void *cfg;
 
 		out[i].name = st[i].name;
@@ -452,20 +450,12 @@ static size_t bench_sources(unsigned int ms, struct source_result *out, size_t m
 		if (cfg == NULL)
 			continue;
 		progress("collecting from %s", src->name);
-		t0 = ts_now_ns();
-		while (ts_now_ns() - t0 < (uint64_t)ms * 1000000u) {
-			long got = src->collect(cfg, buf, 4096, t0 + (uint64_t)ms * 1000000u);
-
-			if (got <= 0)
-				break;
-			total += (uint64_t)got;
-		}
-		out[i].samples_per_s = (double)total / ((double)(ts_now_ns() - t0) / 1e9);
-		OPENSSL_cleanse(buf, 4096 * sizeof(*buf));
+		out[i].samples_per_s = cli_sample_rate(src, cfg, ms);
+		if (out[i].samples_per_s < 0)
+			out[i].samples_per_s = 0;
 		ts_config_free(cfg);
 	}
 out:
-	free(buf);
 	ts_pool_free(pool);
 	return n;
 }

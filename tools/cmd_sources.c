@@ -40,7 +40,7 @@ int cmd_sources(int argc, char **argv)
 		const char *why = NULL;
 		bool avail = src->available(&why);
 		void *cfg = ts_config_new(src);
-		double rate = avail && cfg ? cli_sample_rate(src, cfg) : 0;
+		double rate = avail && cfg ? cli_sample_rate(src, cfg, 200) : 0;
 		const char *note = st[i].last_failure[0] ? st[i].last_failure
 							 : ts_source_state_name(st[i].state);
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "timingseed/source.h"
 #include "timingseed/tick.h"
 #include "cli.h"
@@ -85,18 +87,24 @@ void cli_json_string(const char *s)
 	putchar('"');
 }
 
-double cli_sample_rate(const struct ts_source *src, const void *cfg)
+double cli_sample_rate(const struct ts_source *src, const void *cfg, unsigned int ms)
 {
 	enum { N = 4096 };
 	uint64_t *buf = calloc(N, sizeof(*buf));
-	uint64_t t0 = ts_now_ns();
-	long got;
+	uint64_t t0 = ts_now_ns(), end = t0 + (uint64_t)ms * 1000000u, total = 0;
 	double rate;
 
 	if (buf == NULL)
 		return -1;
-	got = src->collect(cfg, buf, N, t0 + 200000000u);
-	rate = got > 0 ? got / ((ts_now_ns() - t0) / 1e9) : -1;
+	while (ts_now_ns() < end) {
+		long got = src->collect(cfg, buf, N, end);
+
+		if (got <= 0)
+			break;
+		total += (uint64_t)got;
+	}
+	rate = total > 0 ? total / ((ts_now_ns() - t0) / 1e9) : -1;
+	OPENSSL_cleanse(buf, N * sizeof(*buf)); /* raw samples */
 	free(buf);
 	return rate;
 }
