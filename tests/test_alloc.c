@@ -10,7 +10,7 @@
  * that fails leaves an error on the queue (one of timingseed's when it
  * failed inside a request the provider serves); and every block allocated
  * during the cycle has been freed again (the allocator keeps a list of
- * live blocks; the error queue's text buffers, kept for reuse by design,
+ * live blocks; the error queue's buffers, kept for reuse by design,
  * are the only exception).
  *
  * Which allocations are counted (TS_ALLOC_WINDOW):
@@ -62,6 +62,8 @@ struct blk {
 	const char *file; /* OpenSSL's only, else NULL */
 	int line;
 	unsigned long serial;
+	void *caller;  /* who called the allocator, when file says nothing */
+	int errq;      /* a buffer of the error queue */
 	char ours[48]; /* "pool.c:123" when our code allocated it */
 } __attribute__((aligned(16)));
 
@@ -145,6 +147,39 @@ static void unlink_blk(struct blk *b)
 	b->next->prev = b->prev;
 }
 
+/* "CRYPTO_strdup+0x1c": names a caller when OpenSSL passed no file. */
+static const char *symbol(void *addr)
+{
+	static char buf[128];
+	Dl_info di;
+
+	if (dladdr(addr, &di) == 0 || di.dli_sname == NULL)
+		return "?";
+	snprintf(buf, sizeof(buf), "%s+%#lx", di.dli_sname,
+		 (unsigned long)((uintptr_t)addr - (uintptr_t)di.dli_saddr));
+	return buf;
+}
+
+/*
+ * The error queue keeps its records' buffers for reuse: the text (3.0
+ * names crypto/err/ as the allocating file), and since 3.2 copies of each
+ * record's file and function names, allocated with no file given
+ * (err_set_debug, inlined into ERR_ functions). Neither is a leak.
+ */
+static int error_queue_buffer(const char *file)
+{
+	void *frames[4];
+	int n, i;
+
+	if (file != NULL)
+		return strstr(file, "crypto/err/") != NULL;
+	n = backtrace(frames, 4);
+	for (i = 1; i < n; i++)
+		if (strncmp(symbol(frames[i]), "ERR_", 4) == 0)
+			return 1;
+	return 0;
+}
+
 static void *t_malloc(size_t n, const char *file, int line)
 {
 	struct blk *b = NULL;
@@ -163,6 +198,8 @@ static void *t_malloc(size_t n, const char *file, int line)
 				b->file = NULL;
 			}
 			b->serial = ++serial;
+			b->caller = __builtin_return_address(0);
+			b->errq = error_queue_buffer(file);
 			insert_blk(b);
 		}
 	}
@@ -209,12 +246,6 @@ static void *t_realloc(void *p, size_t n, const char *file, int line)
 	return nb != NULL ? nb + 1 : NULL;
 }
 
-/* The error queue keeps its records' text buffers for reuse. */
-static int error_queue_buffer(const struct blk *b)
-{
-	return b->file != NULL && strstr(b->file, "crypto/err/") != NULL;
-}
-
 /*
  * Blocks allocated after `since` still live: print them, count them, and
  * count in *ours those our code allocated itself.
@@ -227,7 +258,7 @@ static long leaks_since(unsigned long since, long fail, long *ours)
 	*ours = 0;
 	pthread_mutex_lock(&mlock);
 	for (b = live.next; b != &live; b = b->next) {
-		if (b->serial <= since || error_queue_buffer(b))
+		if (b->serial <= since || b->errq)
 			continue;
 		if (b->ours[0] != '\0')
 			(*ours)++;
@@ -236,9 +267,12 @@ static long leaks_since(unsigned long since, long fail, long *ours)
 		if (b->ours[0] != '\0')
 			print_message("  failing allocation %ld: leaked %zu bytes from %s (ours)\n",
 				      fail, b->n, b->ours);
-		else
+		else if (b->file != NULL)
 			print_message("  failing allocation %ld: leaked %zu bytes from %s:%d\n",
-				      fail, b->n, b->file ? b->file : "?", b->line);
+				      fail, b->n, b->file, b->line);
+		else
+			print_message("  failing allocation %ld: leaked %zu bytes from %s\n", fail,
+				      b->n, symbol(b->caller));
 	}
 	pthread_mutex_unlock(&mlock);
 	return n;
