@@ -49,6 +49,17 @@ void ts_raise(const struct ts_provctx *pc, const char *file, int line, const cha
 /* The TIMINGSEED_DEBUG line for one served (or refused) request. */
 void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep);
 
+/*
+ * Fill out with len full-entropy bytes from the pool, traced as `what`;
+ * 0 with an error on the queue naming the cause (out is then wiped).
+ */
+int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len);
+
+#ifdef OSSL_FUNC_PROVIDER_RANDOM_BYTES
+/* OpenSSL 3.5+ random_provider: RAND_bytes from the pool (random_bytes.c). */
+OSSL_FUNC_provider_random_bytes_fn ts_random_bytes;
+#endif
+
 #define TS_STRENGTH    256
 #define TS_MAX_REQUEST 4096
 

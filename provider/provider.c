@@ -47,6 +47,17 @@ void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_see
 			rep->bytes, rep->credited_bits, rep->sources, rep->elapsed_ns / 1e6);
 }
 
+int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len)
+{
+	struct ts_seed_report rep;
+	int ok = ts_pool_seed(pc->pool, out, len, &rep) == 0;
+
+	ts_trace(pc, what, &rep);
+	if (!ok)
+		TS_RAISE(pc, TS_R_SEED_FAILED, "%s of %zu bytes: %s", what, len, rep.error);
+	return ok;
+}
+
 static const OSSL_ITEM reason_strings[] = {
 	{TS_R_SEED_FAILED, "seed request failed"},
 	{TS_R_PARENT_NOT_SUPPORTED, "TIMING-SEED is a seed source and takes no parent"},
@@ -125,6 +136,9 @@ static const OSSL_DISPATCH provider_functions[] = {
 	{OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))ts_get_params},
 	{OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))ts_query},
 	{OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))ts_get_reason_strings},
+#ifdef OSSL_FUNC_PROVIDER_RANDOM_BYTES
+	{OSSL_FUNC_PROVIDER_RANDOM_BYTES, (void (*)(void))ts_random_bytes},
+#endif
 	{0, NULL},
 };
 

@@ -89,20 +89,6 @@ static int seed_uninstantiate(void *vctx)
 	return 1;
 }
 
-/* Fill out from the pool; on failure raise an error naming the cause. */
-static int fill(struct seed_ctx *s, const char *what, unsigned char *out, size_t len)
-{
-	struct ts_seed_report rep;
-
-	if (ts_pool_seed(s->pc->pool, out, len, &rep) != 0) {
-		ts_trace(s->pc, what, &rep);
-		TS_RAISE(s->pc, TS_R_SEED_FAILED, "%s of %zu bytes: %s", what, len, rep.error);
-		return 0;
-	}
-	ts_trace(s->pc, what, &rep);
-	return 1;
-}
-
 static int seed_generate(void *vctx, unsigned char *out, size_t outlen, unsigned int strength,
 			 int prediction_resistance, const unsigned char *adin, size_t adin_len)
 {
@@ -120,7 +106,7 @@ static int seed_generate(void *vctx, unsigned char *out, size_t outlen, unsigned
 			 strength, TS_STRENGTH);
 		return 0;
 	}
-	return fill(s, "generate", out, outlen);
+	return ts_serve(s->pc, "generate", out, outlen);
 }
 
 static int seed_reseed(void *vctx, int prediction_resistance, const unsigned char *ent,
@@ -171,7 +157,7 @@ static size_t seed_get_seed(void *vctx, unsigned char **pout, int entropy, size_
 			 "get_seed: secure heap allocation of %zu bytes failed", len);
 		return 0;
 	}
-	if (!fill(s, "get_seed", p, len)) {
+	if (!ts_serve(s->pc, "get_seed", p, len)) {
 		OPENSSL_secure_clear_free(p, len);
 		return 0;
 	}

@@ -87,5 +87,23 @@ check "larger request" trace env OPENSSL_MODULES="$modules" OPENSSL_CONF="$conf"
 	openssl rand -out "$tmp/big" 100000
 [ "$(wc -c <"$tmp/big")" -eq 100000 ] && ok "100000 bytes written" || fail "100000 bytes written"
 
+# OpenSSL 3.5+: random_provider = timingseed sends RAND_bytes itself to the
+# provider, every byte from the pool. Older OpenSSL has no such key.
+ver=$(openssl version | sed -n 's/^OpenSSL \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+if [ "${ver% *}" -gt 3 ] || [ "${ver#* }" -ge 5 ]; then
+	sed 's/^seed_properties = provider=timingseed$/&\nrandom_provider = timingseed/' "$conf" \
+		>"$tmp/rp.cnf"
+	if env TIMINGSEED_DEBUG=1 OPENSSL_MODULES="$modules" OPENSSL_CONF="$tmp/rp.cnf" \
+		openssl rand -hex 32 >"$tmp/out" 2>"$tmp/err" &&
+		grep -q '^timingseed: random_bytes public 32 bytes, [0-9.]* credited bits' "$tmp/err"; then
+		ok "random_provider = timingseed: RAND_bytes served by random_bytes"
+	else
+		fail "random_provider = timingseed"
+	fi
+	hex_ok "random_provider"
+else
+	echo "skip - random_provider: $(openssl version) has no such key (3.5+)"
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

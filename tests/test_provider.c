@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -205,6 +206,45 @@ static void test_strength_too_high(void **state)
 	EVP_RAND_CTX_free(s);
 }
 
+/*
+ * OpenSSL 3.5+: with timingseed as the random provider, RAND_bytes is
+ * served by its random_bytes, every byte credited, across request-sized
+ * chunks; too high a strength is refused with our error.
+ */
+static void test_random_provider(void **state)
+{
+#ifdef OSSL_FUNC_PROVIDER_RANDOM_BYTES
+	struct ts_env *e = *state;
+	unsigned char buf[5000], zero[sizeof(buf)] = {0};
+	uint64_t samples, samples2;
+	double bits, bits2;
+	int healthy;
+	char reason[256];
+
+	assert_true(RAND_set1_random_provider(e->libctx, e->ts));
+	totals(prov_get, e->ts, &samples, &bits, &healthy);
+	assert_int_equal(RAND_bytes_ex(e->libctx, buf, sizeof(buf), 0), 1);
+	assert_memory_not_equal(buf, zero, sizeof(buf));
+	totals(prov_get, e->ts, &samples2, &bits2, &healthy);
+	print_message("RAND_bytes_ex %zu bytes: %.1f credited bits\n", sizeof(buf), bits2 - bits);
+	/* 320 credited bits per 32-byte block, two requests of at most 4096. */
+	assert_true(bits2 - bits >= (sizeof(buf) + 31) / 32 * 320 - 1e-6);
+	assert_int_equal(RAND_priv_bytes_ex(e->libctx, buf, 32, 256), 1);
+
+	assert_int_not_equal(RAND_bytes_ex(e->libctx, buf, 32, 512), 1);
+	ERR_error_string_n(ERR_peek_error(), reason, sizeof(reason));
+	print_message("strength 512: %s\n", reason);
+	assert_non_null(strstr(reason, "requested strength too high"));
+	ERR_clear_error();
+	assert_true(RAND_set1_random_provider(e->libctx, NULL));
+#else
+	(void)state;
+	print_message("built against OpenSSL " OPENSSL_VERSION_STR
+		      ": no random_provider before 3.5\n");
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_ctr_drbg),	  cmocka_unit_test(test_hash_drbg),
 		cmocka_unit_test(test_hmac_drbg),	  cmocka_unit_test(test_parent_refused),
 		cmocka_unit_test(test_strength_too_high), cmocka_unit_test(test_stats_params),
+		cmocka_unit_test(test_random_provider),
 	};
 
 	return cmocka_run_group_tests(tests, ts_env_setup, ts_env_teardown);
