@@ -39,7 +39,7 @@ struct keys {
 static int add_key(struct keys *k, const char *a, const char *b)
 {
 	size_t len = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
-	char *s = malloc(len);
+	char *s = OPENSSL_malloc(len);
 
 	if (s == NULL)
 		return 0;
@@ -58,7 +58,7 @@ static int known_keys(struct keys *k)
 		for (max++, o = ts_sources[i]->options; o != NULL && o->key != NULL; o++)
 			max++;
 	k->n = 0;
-	k->name = calloc(max, sizeof(char *));
+	k->name = OPENSSL_zalloc(max * sizeof(char *));
 	if (k->name == NULL)
 		return 0;
 	if (!add_key(k, "sources", NULL) || !add_key(k, "deadline_ms", NULL) ||
@@ -79,8 +79,8 @@ static void free_keys(struct keys *k)
 	size_t i;
 
 	for (i = 0; k->name != NULL && i < k->n; i++)
-		free(k->name[i]);
-	free(k->name);
+		OPENSSL_free(k->name[i]);
+	OPENSSL_free(k->name);
 }
 
 static int is_known(const struct keys *k, const char *key)
@@ -145,12 +145,14 @@ int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_ge
 	size_t i;
 	int ok = 0;
 
-	if (!known_keys(&k))
+	if (known_keys(&k)) {
+		p = OPENSSL_zalloc((k.n + 2) * sizeof(*p));
+		val = OPENSSL_zalloc((k.n + 1) * sizeof(*val));
+	}
+	if (p == NULL || val == NULL) {
+		TS_RAISE(pc, TS_R_INTERNAL, "cannot allocate the table of configuration keys");
 		goto out;
-	p = calloc(k.n + 2, sizeof(*p));
-	val = calloc(k.n + 1, sizeof(*val));
-	if (p == NULL || val == NULL)
-		goto out;
+	}
 	for (i = 0; i < k.n; i++)
 		p[i] = OSSL_PARAM_construct_utf8_ptr(k.name[i], &val[i], 0);
 	p[k.n] = OSSL_PARAM_construct_utf8_ptr(OSSL_PROV_PARAM_CORE_PROV_NAME, &prov_name, 0);
@@ -178,8 +180,8 @@ int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_ge
 	}
 	ok = prov_name == NULL || check_unknown(pc, &k, prov_name);
 out:
-	free(p);
-	free(val);
+	OPENSSL_free(p);
+	OPENSSL_free(val);
 	free_keys(&k);
 	return ok;
 }

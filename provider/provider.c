@@ -127,7 +127,7 @@ static void ts_teardown(void *provctx)
 
 	ts_pool_free(pc->pool);
 	ts_stats_free(pc);
-	free(pc);
+	OPENSSL_free(pc);
 }
 
 static const OSSL_DISPATCH provider_functions[] = {
@@ -154,22 +154,19 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 							      const OSSL_DISPATCH **out,
 							      void **provctx)
 {
-	struct ts_provctx *pc = calloc(1, sizeof(*pc));
+	struct ts_provctx core = {.handle = handle}, *pc;
 	OSSL_FUNC_core_get_params_fn *core_get_params = NULL;
 
-	if (pc == NULL)
-		return 0;
-	pc->handle = handle;
 	for (; in->function_id != 0; in++) {
 		switch (in->function_id) {
 		case OSSL_FUNC_CORE_NEW_ERROR:
-			pc->new_error = OSSL_FUNC_core_new_error(in);
+			core.new_error = OSSL_FUNC_core_new_error(in);
 			break;
 		case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
-			pc->set_error_debug = OSSL_FUNC_core_set_error_debug(in);
+			core.set_error_debug = OSSL_FUNC_core_set_error_debug(in);
 			break;
 		case OSSL_FUNC_CORE_VSET_ERROR:
-			pc->vset_error = OSSL_FUNC_core_vset_error(in);
+			core.vset_error = OSSL_FUNC_core_vset_error(in);
 			break;
 		case OSSL_FUNC_CORE_GET_PARAMS:
 			core_get_params = OSSL_FUNC_core_get_params(in);
@@ -178,13 +175,23 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 			break;
 		}
 	}
-	if (pc->new_error == NULL || pc->set_error_debug == NULL || pc->vset_error == NULL ||
+	if (core.new_error == NULL || core.set_error_debug == NULL || core.vset_error == NULL ||
 	    core_get_params == NULL)
-		goto fail;
+		return 0; /* no way to say why: a core we cannot work with */
+	pc = OPENSSL_zalloc(sizeof(*pc));
+	if (pc == NULL) {
+		TS_RAISE(&core, TS_R_INTERNAL, "cannot allocate the provider context");
+		return 0;
+	}
+	*pc = core;
 	pc->trace = trace_enabled();
 	pc->pool = ts_pool_new();
-	if (pc->pool == NULL || !ts_stats_init(pc, prov_gettable_base, ts_seed_ctx_gettable_base))
+	if (pc->pool == NULL || !ts_stats_init(pc, prov_gettable_base, ts_seed_ctx_gettable_base)) {
+		TS_RAISE(pc, TS_R_INTERNAL, "%s",
+			 pc->pool == NULL ? "cannot create the entropy pool"
+					  : "cannot allocate the statistics tables");
 		goto fail;
+	}
 	if (!ts_config_apply(pc, core_get_params)) {
 		/* OpenSSL's config loader drops init errors; the trace keeps them. */
 		const char *why = NULL;

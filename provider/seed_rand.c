@@ -46,8 +46,10 @@ static void *seed_newctx(void *provctx, void *parent, const OSSL_DISPATCH *paren
 		return NULL;
 	}
 	s = OPENSSL_zalloc(sizeof(*s));
-	if (s == NULL)
+	if (s == NULL) {
+		TS_RAISE(pc, TS_R_INTERNAL, "cannot allocate a TIMING-SEED context");
 		return NULL;
+	}
 	s->pc = pc;
 	s->state = EVP_RAND_STATE_UNINITIALISED;
 	return s;

@@ -56,7 +56,7 @@ static size_t count(const OSSL_PARAM *p)
 static OSSL_PARAM *table(const struct ts_provctx *pc, const OSSL_PARAM *base)
 {
 	size_t nb = count(base), i;
-	OSSL_PARAM *t = calloc(nb + pc->nstats + 1, sizeof(*t));
+	OSSL_PARAM *t = OPENSSL_zalloc((nb + pc->nstats + 1) * sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
@@ -74,14 +74,14 @@ int ts_stats_init(struct ts_provctx *pc, const OSSL_PARAM *prov_base, const OSSL
 	for (n = 0; ts_sources[n] != NULL; n++)
 		;
 	pc->nstats = n * NFIELDS;
-	pc->stat_names = calloc(pc->nstats ? pc->nstats : 1, sizeof(char *));
+	pc->stat_names = OPENSSL_zalloc((pc->nstats ? pc->nstats : 1) * sizeof(char *));
 	if (pc->stat_names == NULL)
 		return 0;
 	for (i = 0; i < pc->nstats; i++) {
 		const char *src = ts_sources[i / NFIELDS]->name;
 		size_t len = strlen(src) + strlen(field_names[i % NFIELDS]) + 2;
 
-		pc->stat_names[i] = malloc(len);
+		pc->stat_names[i] = OPENSSL_malloc(len);
 		if (pc->stat_names[i] == NULL)
 			return 0;
 		snprintf(pc->stat_names[i], len, "%s.%s", src, field_names[i % NFIELDS]);
@@ -96,10 +96,10 @@ void ts_stats_free(struct ts_provctx *pc)
 	size_t i;
 
 	for (i = 0; pc->stat_names != NULL && i < pc->nstats; i++)
-		free(pc->stat_names[i]);
-	free(pc->stat_names);
-	free(pc->gettable_prov);
-	free(pc->gettable_ctx);
+		OPENSSL_free(pc->stat_names[i]);
+	OPENSSL_free(pc->stat_names);
+	OPENSSL_free(pc->gettable_prov);
+	OPENSSL_free(pc->gettable_ctx);
 }
 
 static int set_one(OSSL_PARAM *p, const struct ts_source_stats *st, enum field f)
