@@ -4,7 +4,9 @@
 # Runs apt-get only when something is missing, so it is cheap to repeat.
 set -eu
 pkgs="gcc make cmake pkg-config openssl libssl-dev perl"
-[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl"
+# test: cmocka, the sanitizer and fuzzer runtimes, the real clients, and
+# dpkg-dev for tools/openssl35.sh (dpkg-source unpacks trixie's OpenSSL).
+[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

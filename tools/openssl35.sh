@@ -1,29 +1,36 @@
 #!/bin/sh
 # Build timingseed against OpenSSL 3.5 from Debian trixie's source package
-# and run its whole test suite there.
-#   openssl35.sh [WORK_DIR]        (default: /tmp/timingseed-openssl35)
-#   TS_CTEST_ARGS="-j2 -E test_alloc" openssl35.sh    extra ctest arguments
+# and run its whole CTest suite there. tools/test.sh runs it last.
+#   openssl35.sh [CACHE_DIR]
+#       CACHE_DIR holds the OpenSSL 3.5 source and build (default:
+#       ${XDG_CACHE_HOME:-$HOME/.cache}/timingseed/openssl35); timingseed
+#       itself is built in build-openssl35/ of this tree, afresh each run.
+#   TS_CTEST_ARGS="-R test_alloc" openssl35.sh    extra ctest arguments
 #
 # Needs root or sudo (apt-get), deb.debian.org, dpkg-dev (dpkg-source),
-# perl, gcc, make, cmake; about 1.5 GB in WORK_DIR. What it does:
+# perl, gcc, make, cmake; about 1.5 GB in CACHE_DIR. What it does:
 #   1. adds a trixie deb-src line in a sources.list.d file of its own,
 #      `apt-get update`, `apt-get source openssl`, then removes the file and
 #      runs `apt-get update` again, so the machine's apt state is as before;
-#   2. ./Configure --prefix=WORK_DIR/openssl --libdir=lib, make build_sw,
-#      make install_sw install_ssldirs (about 11 min on 2 cores; skipped
-#      on a rerun when WORK_DIR/openssl already holds a 3.5 build);
+#   2. ./Configure --prefix=CACHE_DIR/openssl --libdir=lib, make build_sw,
+#      make install_sw install_ssldirs (about 11 min on 2 cores);
 #   3. cmake with OPENSSL_ROOT_DIR and PKG_CONFIG_PATH pointing at it, so
 #      TS_MODULESDIR is that build's modulesdir, build, and ctest with
 #      LD_LIBRARY_PATH and PATH set so that `openssl` and every libcrypto
 #      loaded are 3.5.
-# Exits non-zero when a step or a test fails. The last lines give the
-# time each step took.
+# Steps 1 and 2 are skipped when CACHE_DIR/openssl already holds a 3.5
+# build (about 2 minutes then instead of 25). Exits non-zero when a step or
+# a test fails. The last lines give the time each step took.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
-work=${1:-/tmp/timingseed-openssl35}
+work=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/timingseed/openssl35}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 prefix=$work/openssl
+build=$src/build-openssl35
+# One run at a time per cache: a second waits rather than build into it too.
+exec 9>"$work/.lock"
+flock 9
 list=/etc/apt/sources.list.d/timingseed-trixie-src.sources
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -75,11 +82,11 @@ else
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 	EOF
 	say "apt-get update with trixie deb-src"
-	$sudo apt-get update -qq
+	$sudo apt-get -o Acquire::Retries=3 update -qq
 	rm -rf "$work/src"
 	mkdir -p "$work/src"
 	# As root apt warns that _apt cannot write here and downloads unsandboxed.
-	(cd "$work/src" && $sudo apt-get source -qq openssl) ||
+	(cd "$work/src" && $sudo apt-get -o Acquire::Retries=3 source -qq openssl) ||
 		die "apt-get source openssl failed"
 	remove_list
 	took "download and unpack the source package" "$t"
@@ -116,24 +123,24 @@ modulesdir=$(pkg-config --variable=modulesdir libcrypto)
 # 3. timingseed against it. A fresh build dir: a cached OpenSSL from an
 # earlier configure would silently win.
 t=$(now)
-rm -rf "$work/build"
-cmake -S "$src" -B "$work/build" -DOPENSSL_ROOT_DIR="$prefix" >"$work/cmake.log" 2>&1 ||
+rm -rf "$build"
+cmake -S "$src" -B "$build" -DOPENSSL_ROOT_DIR="$prefix" >"$work/cmake.log" 2>&1 ||
 	die "cmake configure failed: see $work/cmake.log"
 grep -q "Found OpenSSL: .*$prefix.*(found suitable version \"3\.5\." "$work/cmake.log" ||
 	die "CMake did not pick OpenSSL 3.5 from $prefix: $(grep 'OpenSSL' "$work/cmake.log")"
-if ! cmake --build "$work/build" -j"$jobs" >"$work/build.log" 2>&1; then
+if ! cmake --build "$build" -j"$jobs" >"$work/build.log" 2>&1; then
 	grep -E 'error|warning' "$work/build.log" | head -n 40 >&2
 	die "timingseed does not build against $version: see $work/build.log"
 fi
 took "build timingseed" "$t"
-ldd "$work/build/modules/timingseed.so" | grep -q "$prefix/lib/libcrypto.so.3" ||
-	die "timingseed.so does not resolve libcrypto to $prefix: $(ldd "$work/build/modules/timingseed.so")"
-say "timingseed.so resolves libcrypto from $prefix/lib; TS_MODULESDIR=$(sed -n 's/^TS_MODULESDIR:PATH=//p' "$work/build/CMakeCache.txt")"
+ldd "$build/modules/timingseed.so" | grep -q "$prefix/lib/libcrypto.so.3" ||
+	die "timingseed.so does not resolve libcrypto to $prefix: $(ldd "$build/modules/timingseed.so")"
+say "timingseed.so resolves libcrypto from $prefix/lib; TS_MODULESDIR=$(sed -n 's/^TS_MODULESDIR:PATH=//p' "$build/CMakeCache.txt")"
 
 t=$(now)
 status=0
 # shellcheck disable=SC2086 # TS_CTEST_ARGS: extra ctest arguments, split on spaces
-ctest --test-dir "$work/build" --output-on-failure ${TS_CTEST_ARGS:-} || status=$?
+ctest --test-dir "$build" --output-on-failure ${TS_CTEST_ARGS:-} || status=$?
 took "ctest" "$t"
 say "against $version: ctest exit status $status"
 echo "openssl35: timings:$timings" >&2

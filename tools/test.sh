@@ -10,3 +10,6 @@ ctest --test-dir build --output-on-failure
 sh tools/sanitize.sh
 # libFuzzer over the config parsers, bounded: about a minute.
 sh tools/fuzz.sh 60
+# The suite again against OpenSSL 3.5, built from Debian trixie's source
+# package: about 25 minutes the first time, 2 once its build is cached.
+sh tools/openssl35.sh
