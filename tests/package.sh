@@ -2,12 +2,14 @@
 # The Debian package: cpack -G DEB, then what the .deb holds and declares.
 #   package.sh BUILD_DIR SOURCE_DIR
 # Always: the control fields, the file list (module in TS_MODULESDIR, the
-# tool in /usr/bin, both man pages, the docs, nothing under /usr/local or a
-# build path), and the unpacked module and tool working from the unpacked
-# tree. Only as root with TS_TEST_DPKG=1: dpkg -i, OpenSSL finding the
+# tool in /usr/bin, both man pages, the docs, copyright and changelog,
+# nothing under /usr/local or a build path), lintian with no error or
+# warning, and the unpacked module and tool working from the unpacked
+# tree. As root, unless TS_TEST_DPKG=0: dpkg -i, OpenSSL finding the
 # module with no path given, the tool from /usr/bin, dpkg -r and nothing
-# left behind. That part changes the machine for its duration, so it is
-# opt-in, and it refuses to run over an installed timingseed.
+# left behind. That part installs into the machine for a few seconds; it
+# refuses to run over an installed timingseed, and is skipped when
+# TS_MODULESDIR is not the system libcrypto's modulesdir.
 # shellcheck disable=SC2015 # ok never fails: A && ok || fail is if-then-else here
 set -u
 build=$1
@@ -71,7 +73,8 @@ field Maintainer | grep -Eq '^[^<]+ <[^@>]+@[^>]+>$' && ok "Maintainer: $(field 
 dpkg-deb --contents "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$tmp/files"
 for f in "$modulesdir/timingseed.so" /usr/bin/timingseed /usr/share/man/man1/timingseed.1.gz \
 	/usr/share/man/man7/timingseed.7.gz /usr/share/doc/timingseed/openssl.cnf.example \
-	/usr/share/doc/timingseed/README.md; do
+	/usr/share/doc/timingseed/README.md /usr/share/doc/timingseed/copyright \
+	/usr/share/doc/timingseed/changelog.gz; do
 	grep -qx "$f" "$tmp/files" && ok "contains $f" || fail "no $f in the package"
 done
 # Regular files only under /usr/bin, /usr/share and the module directory.
@@ -85,8 +88,27 @@ fi
 dpkg-deb --contents "$deb" | grep "timingseed.so\$" | grep -q '^-rw-r--r-- root/root' &&
 	ok "timingseed.so is 0644 root:root" || fail "timingseed.so mode: $(dpkg-deb --contents "$deb" | grep 'timingseed.so$')"
 
+# ---- Debian policy, as lintian checks it ----------------------------------
+if command -v lintian >/dev/null; then
+	# As root lintian warns that it should not be; that line is not a finding.
+	if lintian --fail-on error,warning --tag-display-limit 0 "$deb" >"$tmp/out" 2>"$tmp/err"; then
+		ok "lintian: no error or warning"
+	else
+		fail "lintian"
+	fi
+else
+	: >"$tmp/out"
+	echo "lintian is not installed (tools/deps.sh test installs it)" >"$tmp/err"
+	fail "lintian"
+fi
+
 # ---- the unpacked tree --------------------------------------------------
 dpkg-deb -x "$deb" "$tmp/root"
+top=$(gzip -dc "$tmp/root/usr/share/doc/timingseed/changelog.gz" | head -n 1)
+case $top in
+"timingseed ($version) "*) ok "changelog.gz starts with version $version" ;;
+*) fail "changelog.gz top entry '$top' is not version $version: add an entry to packaging/changelog" ;;
+esac
 for f in openssl.cnf.example README.md; do
 	cmp -s "$src/$f" "$tmp/root/usr/share/doc/timingseed/$f" && ok "packaged $f is the source's" ||
 		fail "packaged $f differs from $src/$f"
@@ -112,9 +134,14 @@ for s in 1 7; do
 	fi
 done
 
-# ---- dpkg -i / dpkg -r: root and TS_TEST_DPKG=1 only --------------------
-if [ "$(id -u)" -ne 0 ] || [ "${TS_TEST_DPKG:-0}" != 1 ]; then
-	echo "skip - dpkg -i/-r round trip (needs root and TS_TEST_DPKG=1)"
+# ---- dpkg -i / dpkg -r: as root, unless TS_TEST_DPKG=0 -------------------
+if [ "$(id -u)" -ne 0 ] || [ "${TS_TEST_DPKG:-1}" = 0 ]; then
+	echo "skip - dpkg -i/-r round trip (needs root; TS_TEST_DPKG=${TS_TEST_DPKG:-1})"
+	finish
+fi
+if [ "$modulesdir" != "$(pkg-config --variable=modulesdir libcrypto)" ] ||
+	[ "$modulesdir" != "$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')" ]; then
+	echo "skip - dpkg -i/-r round trip: TS_MODULESDIR $modulesdir is not where this machine's openssl looks"
 	finish
 fi
 if dpkg-query -W -f='${Status}' timingseed 2>/dev/null | grep -q 'installed' ||

@@ -5,8 +5,9 @@
 set -eu
 pkgs="gcc make cmake pkg-config openssl libssl-dev perl"
 # test: cmocka, the sanitizer and fuzzer runtimes, the real clients, and
-# dpkg-dev for tools/openssl35.sh (dpkg-source unpacks trixie's OpenSSL).
-[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev"
+# dpkg-dev for tools/openssl35.sh (dpkg-source unpacks trixie's OpenSSL),
+# and lintian for tests/package.sh.
+[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
