@@ -12,7 +12,7 @@
 #   1. adds a trixie deb-src line in a sources.list.d file of its own,
 #      `apt-get update`, `apt-get source openssl`, then removes the file and
 #      runs `apt-get update` again, so the machine's apt state is as before;
-#   2. ./Configure --prefix=CACHE_DIR/openssl --libdir=lib, make build_sw,
+#   2. ./Configure --prefix=CACHE_DIR/openssl --libdir=lib no-tests, make build_sw,
 #      make install_sw install_ssldirs (about 11 min on 2 cores);
 #   3. cmake with OPENSSL_ROOT_DIR and PKG_CONFIG_PATH pointing at it, so
 #      TS_MODULESDIR is that build's modulesdir, build, and ctest with
@@ -99,7 +99,7 @@ else
 	t=$(now)
 	rm -rf "$prefix"
 	(cd "$dir" && ./Configure --prefix="$prefix" --openssldir="$prefix/ssl" --libdir=lib \
-		shared >"$work/configure.log" 2>&1) || die "Configure failed: see $work/configure.log"
+		shared no-tests >"$work/configure.log" 2>&1) || die "Configure failed: see $work/configure.log"
 	(cd "$dir" && make -j"$jobs" build_sw >"$work/make.log" 2>&1) ||
 		die "make build_sw failed: see $work/make.log"
 	took "build OpenSSL (make -j$jobs build_sw)" "$t"
