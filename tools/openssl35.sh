@@ -13,13 +13,13 @@
 #      `apt-get update`, `apt-get source openssl`, then removes the file and
 #      runs `apt-get update` again, so the machine's apt state is as before;
 #   2. ./Configure --prefix=CACHE_DIR/openssl --libdir=lib no-tests, make build_sw,
-#      make install_sw install_ssldirs (about 11 min on 2 cores);
+#      make install_sw install_ssldirs (210 s on 2 cores);
 #   3. cmake with OPENSSL_ROOT_DIR and PKG_CONFIG_PATH pointing at it, so
 #      TS_MODULESDIR is that build's modulesdir, build, and ctest with
 #      LD_LIBRARY_PATH and PATH set so that `openssl` and every libcrypto
 #      loaded are 3.5.
 # Steps 1 and 2 are skipped when CACHE_DIR/openssl already holds a 3.5
-# build (about 2 minutes then instead of 25). Exits non-zero when a step or
+# build (about 2 minutes then instead of 6). Exits non-zero when a step or
 # a test fails. The last lines give the time each step took.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
