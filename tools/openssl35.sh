@@ -8,7 +8,7 @@
 #   TS_CTEST_ARGS="-R test_alloc" openssl35.sh    extra ctest arguments
 #
 # Needs root or sudo (apt-get), deb.debian.org, dpkg-dev (dpkg-source),
-# perl, gcc, make, cmake; about 1.5 GB in CACHE_DIR. What it does:
+# perl, gcc, make, cmake; about 300 MB in CACHE_DIR. What it does:
 #   1. adds a trixie deb-src line in a sources.list.d file of its own,
 #      `apt-get update`, `apt-get source openssl`, then removes the file and
 #      runs `apt-get update` again, so the machine's apt state is as before;
@@ -23,7 +23,9 @@
 # a test fails. The last lines give the time each step took.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
-work=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/timingseed/openssl35}
+# HOME may be unset under a CI runner: the passwd entry has it.
+home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+work=${1:-${XDG_CACHE_HOME:-$home/.cache}/timingseed/openssl35}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 prefix=$work/openssl
