@@ -111,15 +111,8 @@ static bool commpage_clock_timing_available(const char **why)
 	return false;
 }
 
-static long commpage_clock_timing_collect(const void *config, uint64_t *out, size_t n,
-					  uint64_t deadline_ns)
-{
-	(void)config;
-	(void)out;
-	(void)n;
-	(void)deadline_ns;
-	return -ENOSYS;
-}
+/* Never called here: available() is false. */
+#define commpage_clock_timing_collect ts_collect_unsupported
 
 #endif /* __APPLE__ */
 

@@ -490,14 +490,8 @@ static bool epoll_events_available(const char **why)
 	return false;
 }
 
-static long epoll_events_collect(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns)
-{
-	(void)config;
-	(void)out;
-	(void)n;
-	(void)deadline_ns;
-	return -ENOSYS;
-}
+/* Never called here: available() is false. */
+#define epoll_events_collect ts_collect_unsupported
 
 #endif
 

@@ -404,14 +404,8 @@ static bool mach_ipc_available(const char **why)
 	return false;
 }
 
-static long mach_ipc_collect(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns)
-{
-	(void)config;
-	(void)out;
-	(void)n;
-	(void)deadline_ns;
-	return -ENOSYS;
-}
+/* Never called here: available() is false. */
+#define mach_ipc_collect ts_collect_unsupported
 
 #endif /* __APPLE__ */
 

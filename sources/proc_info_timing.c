@@ -127,15 +127,8 @@ static bool proc_info_timing_available(const char **why)
 	return false;
 }
 
-static long proc_info_timing_collect(const void *config, uint64_t *out, size_t n,
-				     uint64_t deadline_ns)
-{
-	(void)config;
-	(void)out;
-	(void)n;
-	(void)deadline_ns;
-	return -ENOSYS;
-}
+/* Never called here: available() is false. */
+#define proc_info_timing_collect ts_collect_unsupported
 
 #endif /* __APPLE__ */
 

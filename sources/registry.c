@@ -3,6 +3,8 @@
  * Every source compiled into this build. Sources of other platforms are
  * listed too: their available() says why they cannot run here.
  */
+#include <errno.h>
+
 #include "timingseed/source.h"
 
 extern const struct ts_source ts_source_pipe_buffer;
@@ -22,3 +24,12 @@ const struct ts_source *const ts_sources[] = {
 	&ts_source_proc_info,	 &ts_source_commpage_clock_timing,
 	&ts_source_vdso_clock,	 NULL,
 };
+
+long ts_collect_unsupported(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns)
+{
+	(void)config;
+	(void)out;
+	(void)n;
+	(void)deadline_ns;
+	return -ENOSYS;
+}

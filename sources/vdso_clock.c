@@ -233,14 +233,8 @@ static bool vdso_clock_available(const char **why)
 	return false;
 }
 
-static long vdso_clock_collect(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns)
-{
-	(void)config;
-	(void)out;
-	(void)n;
-	(void)deadline_ns;
-	return -ENOSYS;
-}
+/* Never called here: available() is false. */
+#define vdso_clock_collect ts_collect_unsupported
 
 #endif /* __linux__ */
 

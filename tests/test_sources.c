@@ -4,6 +4,7 @@
  * the deadline, not all equal, no fd or thread left behind, bad options
  * refused (or clamped where the seed clamps).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,10 +41,19 @@ static void test_registry(void **state)
 
 		if (strcmp(s->name, "vdso_clock") == 0 && getauxval(AT_SYSINFO_EHDR) == 0)
 			continue; /* no vDSO mapped (valgrind): honestly unavailable */
-		if (strcmp(s->platform, "linux") == 0 || strcmp(s->platform, "posix") == 0)
+		if (strcmp(s->platform, "linux") == 0 || strcmp(s->platform, "posix") == 0) {
 			assert_true(s->available(&why));
-		else
+		} else {
+			uint64_t out[4] = {0};
+
 			assert_false(s->available(&why));
+			assert_non_null(why);
+			/* Not built here: collect refuses, and makes no sample. */
+			assert_int_equal(
+				s->collect(s->config_default, out, 4, ts_now_ns() + 1000000),
+				-ENOSYS);
+			assert_int_equal(out[0], 0);
+		}
 	}
 #endif
 }

@@ -66,6 +66,12 @@ static inline uint8_t ts_symbol(uint64_t sample)
 	return (uint8_t)sample;
 }
 
+/*
+ * The collect() of a source built for another platform: -ENOSYS. Such a
+ * source's available() is false and says why, so nothing calls it.
+ */
+long ts_collect_unsupported(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns);
+
 /* Every source compiled into this build, NULL-terminated. */
 extern const struct ts_source *const ts_sources[];
 
