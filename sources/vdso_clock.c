@@ -137,7 +137,8 @@ static const clockid_t clock_ids[VC_NKINDS] = {
 /* Fastest of a few tries: robust against preemption and interrupts. */
 #define PROBE_TRIES 64
 
-static uint64_t fastest_vdso_read(void)
+/* The fastest CLOCK_MONOTONIC read, through the vDSO or the syscall. */
+static uint64_t fastest_read(bool via_syscall)
 {
 	uint64_t best = UINT64_MAX;
 	struct timespec ts;
@@ -146,24 +147,10 @@ static uint64_t fastest_vdso_read(void)
 	for (i = 0; i < PROBE_TRIES; i++) {
 		uint64_t t0 = ts_ticks(), d;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		d = ts_ticks() - t0;
-		if (d < best)
-			best = d;
-	}
-	return best;
-}
-
-static uint64_t fastest_syscall_read(void)
-{
-	uint64_t best = UINT64_MAX;
-	struct timespec ts;
-	int i;
-
-	for (i = 0; i < PROBE_TRIES; i++) {
-		uint64_t t0 = ts_ticks(), d;
-
-		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+		if (via_syscall)
+			syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+		else
+			clock_gettime(CLOCK_MONOTONIC, &ts);
 		d = ts_ticks() - t0;
 		if (d < best)
 			best = d;
@@ -178,9 +165,9 @@ static bool vdso_clock_available(const char **why)
 		return false;
 	}
 	/* Warm both paths first: the first calls fault in pages and caches. */
-	fastest_vdso_read();
-	fastest_syscall_read();
-	if (2 * fastest_vdso_read() >= fastest_syscall_read()) {
+	fastest_read(false);
+	fastest_read(true);
+	if (2 * fastest_read(false) >= fastest_read(true)) {
 		*why = "clock_gettime() falls back to a syscall: the clocksource has no vDSO "
 		       "read mode (see /sys/devices/system/clocksource/clocksource0/"
 		       "current_clocksource)";
