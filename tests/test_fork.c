@@ -132,13 +132,8 @@ static void child_reap(struct child *c, void *buf, size_t len)
 
 static EVP_RAND_CTX *new_drbg(struct ts_env *e, EVP_RAND_CTX *parent)
 {
-	EVP_RAND_CTX *d = EVP_RAND_CTX_new(e->ctr, parent);
-	OSSL_PARAM p[2];
+	EVP_RAND_CTX *d = ts_new_ctr_drbg(e->ctr, parent);
 
-	assert_non_null(d);
-	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", 0);
-	p[1] = OSSL_PARAM_construct_end();
-	assert_true(EVP_RAND_CTX_set_params(d, p));
 	assert_true(EVP_RAND_instantiate(d, 256, 0, NULL, 0, NULL));
 	return d;
 }
@@ -520,19 +515,6 @@ static void test_fork_while_seeding(void **state)
 
 /* ---- fork after unload ------------------------------------------------- */
 
-static int module_mapped(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	int found = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		found |= strstr(line, "/timingseed.so") != NULL;
-	fclose(f);
-	return found;
-}
-
 /*
  * The pool registers fork handlers. Once the provider is unloaded and its
  * module unmapped, fork() must not call into it (it would crash here, in
@@ -560,12 +542,12 @@ static void test_fork_after_unload(void **state)
 	assert_non_null(s);
 	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
 	assert_true(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));
-	assert_true(module_mapped());
+	assert_true(ts_module_mapped());
 	EVP_RAND_CTX_free(s);
 	EVP_RAND_free(r);
 	assert_true(OSSL_PROVIDER_unload(ts));
 	OSSL_LIB_CTX_free(libctx);
-	assert_false(module_mapped());
+	assert_false(ts_module_mapped());
 
 	if (fork_child(&c, &wfd) == 0) {
 		ok = 1;

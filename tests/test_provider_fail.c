@@ -18,6 +18,8 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
+#include "util.h"
+
 /* All queued errors as text, then the queue is cleared. */
 static void drain_errors(char *buf, size_t len)
 {
@@ -38,27 +40,14 @@ static void drain_errors(char *buf, size_t len)
 
 static void test_all_sources_failing(void **state)
 {
-	OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER *ts, *dflt;
-	EVP_RAND *seed_alg, *ctr;
+	struct ts_env e;
 	EVP_RAND_CTX *seed, *drbg;
 	unsigned char out[32];
 	char errs[2048];
-	OSSL_PARAM p[2];
 
 	(void)state;
-	assert_true(OSSL_PROVIDER_set_default_search_path(libctx, TS_FAULT_MODULE_DIR));
-	ts = OSSL_PROVIDER_load(libctx, "timingseed_fault");
-	dflt = OSSL_PROVIDER_load(libctx, "default");
-	assert_non_null(ts);
-	assert_non_null(dflt);
-	seed_alg = EVP_RAND_fetch(libctx, "TIMING-SEED", "provider=timingseed");
-	ctr = EVP_RAND_fetch(libctx, "CTR-DRBG", "provider=default");
-	assert_non_null(seed_alg);
-	assert_non_null(ctr);
-
-	seed = EVP_RAND_CTX_new(seed_alg, NULL);
-	assert_true(EVP_RAND_instantiate(seed, 256, 0, NULL, 0, NULL));
+	assert_int_equal(ts_env_load(&e, TS_FAULT_MODULE_DIR, "timingseed_fault"), 0);
+	seed = ts_env_new_seed(&e);
 	ERR_clear_error();
 	assert_false(EVP_RAND_generate(seed, out, sizeof(out), 256, 0, NULL, 0));
 	drain_errors(errs, sizeof(errs));
@@ -68,11 +57,7 @@ static void test_all_sources_failing(void **state)
 	assert_non_null(strstr(errs, "repetition count test"));
 	assert_non_null(strstr(errs, "Too many open files"));
 
-	drbg = EVP_RAND_CTX_new(ctr, seed);
-	assert_non_null(drbg);
-	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", 0);
-	p[1] = OSSL_PARAM_construct_end();
-	assert_true(EVP_RAND_CTX_set_params(drbg, p));
+	drbg = ts_new_ctr_drbg(e.ctr, seed);
 	assert_false(EVP_RAND_instantiate(drbg, 256, 0, NULL, 0, NULL));
 	assert_int_not_equal(EVP_RAND_get_state(drbg), EVP_RAND_STATE_READY);
 	drain_errors(errs, sizeof(errs));
@@ -85,11 +70,7 @@ static void test_all_sources_failing(void **state)
 
 	EVP_RAND_CTX_free(drbg);
 	EVP_RAND_CTX_free(seed);
-	EVP_RAND_free(ctr);
-	EVP_RAND_free(seed_alg);
-	OSSL_PROVIDER_unload(ts);
-	OSSL_PROVIDER_unload(dflt);
-	OSSL_LIB_CTX_free(libctx);
+	assert_true(ts_env_unload(&e));
 }
 
 int main(void)

@@ -126,13 +126,8 @@ static long iterations(void)
 
 static EVP_RAND_CTX *new_drbg(EVP_RAND *ctr, EVP_RAND_CTX *parent)
 {
-	EVP_RAND_CTX *d = EVP_RAND_CTX_new(ctr, parent);
-	OSSL_PARAM p[2];
+	EVP_RAND_CTX *d = ts_new_ctr_drbg(ctr, parent);
 
-	assert_non_null(d);
-	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", 0);
-	p[1] = OSSL_PARAM_construct_end();
-	assert_true(EVP_RAND_CTX_set_params(d, p));
 	assert_true(EVP_RAND_instantiate(d, 256, 1, NULL, 0, NULL));
 	return d;
 }

@@ -29,50 +29,27 @@
 #include "fault_sources.h"
 #include "health.h"
 #include "timingseed/pool.h"
+#include "util.h"
 
 /* ---- through OpenSSL --------------------------------------------------- */
 
-static EVP_RAND_CTX *load_seed(OSSL_LIB_CTX **libctx, const char *dir, const char *name,
-			       OSSL_PROVIDER **ts, OSSL_PROVIDER **dflt)
+/* Load module from dir (with default) into e; a cmocka failure otherwise. */
+static void load(struct ts_env *e, const char *dir, const char *module)
 {
-	EVP_RAND *r;
-	EVP_RAND_CTX *s;
-
-	*libctx = OSSL_LIB_CTX_new();
-	assert_non_null(*libctx);
-	assert_true(OSSL_PROVIDER_set_default_search_path(*libctx, dir));
-	*ts = OSSL_PROVIDER_load(*libctx, name);
-	*dflt = OSSL_PROVIDER_load(*libctx, "default");
-	assert_non_null(*ts);
-	assert_non_null(*dflt);
-	r = EVP_RAND_fetch(*libctx, "TIMING-SEED", "provider=timingseed");
-	assert_non_null(r);
-	s = EVP_RAND_CTX_new(r, NULL);
-	EVP_RAND_free(r);
-	assert_non_null(s);
-	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
-	return s;
-}
-
-static void unload(OSSL_LIB_CTX *libctx, OSSL_PROVIDER *ts, OSSL_PROVIDER *dflt)
-{
-	OSSL_PROVIDER_unload(ts);
-	OSSL_PROVIDER_unload(dflt);
-	OSSL_LIB_CTX_free(libctx);
+	assert_int_equal(ts_env_load(e, dir, module), 0);
 }
 
 static void test_evp_zeroized_after_requests(void **state)
 {
 	static const size_t sizes[] = {1, 16, 32, 33, 48, 100};
-	OSSL_LIB_CTX *libctx;
-	OSSL_PROVIDER *ts, *dflt;
-	EVP_RAND_CTX *s = load_seed(&libctx, TS_MODULE_DIR, "timingseed", &ts, &dflt), *d;
-	EVP_RAND *ctr;
+	struct ts_env e;
+	EVP_RAND_CTX *s, *d;
 	unsigned char out[128];
-	OSSL_PARAM p[2];
 	size_t i;
 
 	(void)state;
+	load(&e, TS_MODULE_DIR, "timingseed");
+	s = ts_env_new_seed(&e);
 	assert_true(EVP_RAND_verify_zeroization(s)); /* before any request */
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		assert_true(EVP_RAND_generate(s, out, sizes[i], 256, 0, NULL, 0));
@@ -80,13 +57,7 @@ static void test_evp_zeroized_after_requests(void **state)
 	}
 
 	/* A DRBG's seeds come through get_seed. */
-	ctr = EVP_RAND_fetch(libctx, "CTR-DRBG", "provider=default");
-	assert_non_null(ctr);
-	d = EVP_RAND_CTX_new(ctr, s);
-	assert_non_null(d);
-	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", 0);
-	p[1] = OSSL_PARAM_construct_end();
-	assert_true(EVP_RAND_CTX_set_params(d, p));
+	d = ts_new_ctr_drbg(e.ctr, s);
 	assert_true(EVP_RAND_instantiate(d, 256, 0, NULL, 0, NULL));
 	assert_true(EVP_RAND_generate(d, out, 64, 256, 1, NULL, 0));
 	assert_true(EVP_RAND_verify_zeroization(s));
@@ -97,21 +68,21 @@ static void test_evp_zeroized_after_requests(void **state)
 	assert_true(EVP_RAND_verify_zeroization(s));
 
 	EVP_RAND_CTX_free(d);
-	EVP_RAND_free(ctr);
 	EVP_RAND_CTX_free(s);
-	unload(libctx, ts, dflt);
+	assert_true(ts_env_unload(&e));
 }
 
 /* timingseed_fault.so: a stuck source and one whose collect() fails. */
 static void test_evp_zeroized_after_failures(void **state)
 {
-	OSSL_LIB_CTX *libctx;
-	OSSL_PROVIDER *ts, *dflt;
-	EVP_RAND_CTX *s = load_seed(&libctx, TS_FAULT_MODULE_DIR, "timingseed_fault", &ts, &dflt);
+	struct ts_env e;
+	EVP_RAND_CTX *s;
 	unsigned char out[64];
 	int i;
 
 	(void)state;
+	load(&e, TS_FAULT_MODULE_DIR, "timingseed_fault");
+	s = ts_env_new_seed(&e);
 	for (i = 0; i < 4; i++) {
 		assert_false(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));
 		assert_int_not_equal(ERR_peek_error(), 0);
@@ -119,7 +90,7 @@ static void test_evp_zeroized_after_failures(void **state)
 		assert_true(EVP_RAND_verify_zeroization(s));
 	}
 	EVP_RAND_CTX_free(s);
-	unload(libctx, ts, dflt);
+	assert_true(ts_env_unload(&e));
 }
 
 /* ---- through the pool API ---------------------------------------------- */

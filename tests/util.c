@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 
 #include "util.h"
@@ -75,6 +76,31 @@ EVP_RAND_CTX *ts_env_new_seed(const struct ts_env *e)
 	assert_non_null(s);
 	assert_true(EVP_RAND_instantiate(s, 256, 0, NULL, 0, NULL));
 	return s;
+}
+
+EVP_RAND_CTX *ts_new_ctr_drbg(EVP_RAND *ctr, EVP_RAND_CTX *parent)
+{
+	EVP_RAND_CTX *d = EVP_RAND_CTX_new(ctr, parent);
+	OSSL_PARAM p[2];
+
+	assert_non_null(d);
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_DRBG_PARAM_CIPHER, "AES-256-CTR", 0);
+	p[1] = OSSL_PARAM_construct_end();
+	assert_true(EVP_RAND_CTX_set_params(d, p));
+	return d;
+}
+
+int ts_module_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int found = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		found |= strstr(line, "/timingseed.so") != NULL;
+	fclose(f);
+	return found;
 }
 
 long ts_count_dir(const char *path)

@@ -28,6 +28,12 @@ int ts_env_teardown(void **state);
 /* A new, instantiated TIMING-SEED context (a cmocka failure otherwise). */
 EVP_RAND_CTX *ts_env_new_seed(const struct ts_env *e);
 
+/* A CTR-DRBG (AES-256-CTR) over parent, not yet instantiated. */
+EVP_RAND_CTX *ts_new_ctr_drbg(EVP_RAND *ctr, EVP_RAND_CTX *parent);
+
+/* 1 when timingseed.so is mapped into this process (/proc/self/maps). */
+int ts_module_mapped(void);
+
 /* Entries of a /proc directory ("." and ".." not counted). -1 if unreadable. */
 long ts_count_dir(const char *path);
 
