@@ -151,7 +151,7 @@ if [ "$(id -u)" -ne 0 ] || [ "${TS_TEST_DPKG:-1}" = 0 ]; then
 fi
 if [ "$system" -eq 0 ] || [ "$modulesdir" != "$(pkg-config --variable=modulesdir libcrypto)" ] ||
 	[ "$modulesdir" != "$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')" ]; then
-	echo "skip - dpkg -i/-r round trip: TS_MODULESDIR $modulesdir is not where this machine's openssl looks"
+	echo "skip - dpkg -i/-r round trip: TS_MODULESDIR $modulesdir is not the system openssl's modulesdir under /usr"
 	finish
 fi
 if dpkg-query -W -f='${Status}' timingseed 2>/dev/null | grep -q 'installed' ||
