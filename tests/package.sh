@@ -48,7 +48,7 @@ case $modulesdir in
 *) modulesdir=/usr/$modulesdir ;; # relative: under CPACK_PACKAGING_INSTALL_PREFIX
 esac
 echo "# TS_MODULESDIR $modulesdir (libcrypto's modulesdir: $(pkg-config --variable=modulesdir libcrypto))"
-# A build against a private OpenSSL (tools/openssl35.sh) packages its module
+# A build against a private OpenSSL (its own prefix) packages its module
 # under that OpenSSL's prefix, which is no place for a Debian package: the
 # lintian and dpkg checks are for a module dir under /usr.
 case $modulesdir in

@@ -4,10 +4,10 @@
 # Runs apt-get only when something is missing, so it is cheap to repeat.
 set -eu
 pkgs="gcc make cmake pkg-config openssl libssl-dev perl"
-# test: cmocka, the sanitizer and fuzzer runtimes, the real clients, and
-# dpkg-dev for tools/openssl35.sh (dpkg-source unpacks trixie's OpenSSL),
-# and lintian for tests/package.sh.
-[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian"
+# test: cmocka, the sanitizer and fuzzer runtimes, the real clients,
+# dpkg-dev and lintian for tests/package.sh, and mmdebstrap for
+# tools/compat.sh (root filesystems of other Debian suites).
+[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian mmdebstrap"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -1,15 +1,49 @@
 #!/bin/sh
-# Set up, build, and run the whole test suite.
-set -eu
-cd "$(dirname "$0")/.."
-sh tools/deps.sh test
-cmake -S . -B build >/dev/null
-cmake --build build -j"$(nproc)"
-ctest --test-dir build --output-on-failure
-# The same suite under ASan+UBSan, and the thread and fork tests under TSan.
-sh tools/sanitize.sh
+# Set up, build, and run the whole test suite. Every stage runs, even after
+# one fails; the last lines are a table of each stage's result and wall
+# time, and the exit status is 1 if any stage failed.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+start=$(date +%s)
+sh tools/deps.sh test || exit 1
+rows=""
+failed=0
+
+# stage NAME COMMAND...
+stage() {
+	name=$1
+	shift
+	t0=$(date +%s)
+	echo "== test: $name" >&2
+	if "$@"; then
+		result=ok
+	else
+		result=FAILED
+		failed=1
+	fi
+	rows="$rows$(printf '  %-7s %5s s  %s' "$result" "$(($(date +%s) - t0))" "$name")
+"
+}
+
+# BUILD_TESTING=ON whatever an earlier configure (tools/demo.sh) left in
+# the cache; --no-tests=error: a run of no test is a failure.
+suite() {
+	cmake -S . -B build -DBUILD_TESTING=ON >/dev/null &&
+		cmake --build build -j"$(nproc)" &&
+		ctest --test-dir build --output-on-failure --no-tests=error
+}
+
+stage "CTest suite on this machine ($(openssl version | cut -d' ' -f1,2))" suite
+# The same suite under ASan+UBSan, the thread and fork tests under TSan,
+# key unit tests under valgrind.
+stage "sanitizers (tools/sanitize.sh)" sh tools/sanitize.sh
 # libFuzzer over the config parsers, bounded: about a minute.
-sh tools/fuzz.sh 60
-# The suite again against OpenSSL 3.5, built from Debian trixie's source
-# package: about 6 minutes the first time, 2 once its build is cached.
-sh tools/openssl35.sh
+stage "libFuzzer, 60 s (tools/fuzz.sh)" sh tools/fuzz.sh 60
+# The CTest suite against Debian's own OpenSSL 3.5 (+ FIPS), 3.6 and 4.0,
+# each in a root filesystem of its suite.
+stage "Debian's OpenSSL 3.5 + FIPS, 3.6, 4.0 (tools/compat.sh)" sh tools/compat.sh
+
+echo "== test: stages"
+printf '%s' "$rows"
+echo "== test: $(($(date +%s) - start)) s in all"
+exit "$failed"
