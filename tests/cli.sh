@@ -90,6 +90,15 @@ check_case "check: module not loadable" 1 '^NO: .*timingseed.so cannot be loaded
 grep -q "$tmp/nowhere/timingseed.so does not exist" "$tmp/out" &&
 	ok "check: module not loadable: names the path tried" ||
 	fail "check: module not loadable: names the path tried"
+# What that costs an application depends on the library check runs on.
+major=$(sed -n 's/^OpenSSL  *OpenSSL \([0-9]*\)\..*/\1/p' "$tmp/out")
+if [ "${major:-0}" -ge 4 ]; then
+	consequence='OpenSSL 4.0 and later refuse to start the DRBG'
+else
+	consequence='OpenSSL 3.x does not report this: its primary DRBG seeds from the OS'
+fi
+grep -q "^    $consequence" "$tmp/out" && ok "check: explains what OpenSSL ${major:-?} does then" ||
+	fail "check: no '$consequence' for OpenSSL ${major:-?}"
 
 sed '/^random = random_sect/d' "$conf" >"$tmp/norandom.cnf"
 check_case "check: config without random section" 1 '^NO: the config has no random section' \

@@ -7,9 +7,13 @@
 #  (c) curl: an https request to `s_server -www`, verified with --cacert.
 # Each process runs with TIMINGSEED_DEBUG=1 and its own stderr file, and
 # must show a 'timingseed: get_seed' line there. The same run is repeated
-# with OPENSSL_MODULES pointing nowhere: the clients still work (OpenSSL's
-# silent fallback to its OS seed) and the trace line must be absent, which
-# shows the positive checks can fail.
+# with OPENSSL_MODULES pointing nowhere, which shows the positive checks can
+# fail: each client on OpenSSL 3.x still works (its silent fallback to the
+# OS seed) and the trace line must be absent; on 4.0+ it must refuse to
+# start its DRBG ("unable to fetch drbg"). Each client is judged by the
+# OpenSSL it runs on, which need not be the `openssl` command's (Debian's
+# experimental has python and curl on 3.x beside openssl 4.0); when the
+# server's OpenSSL refuses, that phase's server runs seeded by timingseed.
 #   clients.sh BUILD_DIR SOURCE_DIR
 # shellcheck disable=SC2015 # ok never fails: A && ok || fail is if-then-else here
 set -u
@@ -44,9 +48,26 @@ fail() {
 
 # traced MODULES COMMAND...: the environment of every client and server.
 traced() {
-	m=$1
+	tm=$1
 	shift
-	env OPENSSL_CONF="$conf" OPENSSL_MODULES="$m" TIMINGSEED_DEBUG=1 "$@"
+	env OPENSSL_CONF="$conf" OPENSSL_MODULES="$tm" TIMINGSEED_DEBUG=1 "$@"
+}
+
+# major VERSION_TEXT: the major version in "OpenSSL 3.6.5 ..." or "OpenSSL/4.0.3".
+major() { printf '%s\n' "$1" | sed -n 's/.*OpenSSL[ /]\([0-9]*\)\..*/\1/p' | head -n 1; }
+
+# refused NAME STATUS STDERR_FILE: a client on OpenSSL 4.0+ with the seed
+# unfetchable must fail, saying so, and not be seeded by timingseed.
+refused() {
+	if [ "$2" -eq 0 ]; then
+		fail "$1: exit status 0, expected OpenSSL 4.0+ to refuse its DRBG" "$3"
+	elif ! grep -q 'unable to fetch drbg' "$3"; then
+		fail "$1: failed, but not with 'unable to fetch drbg'" "$3"
+	elif grep -q '^timingseed: get_seed' "$3"; then
+		fail "$1: failed, yet a timingseed trace line" "$3"
+	else
+		ok "$1: refused to start its DRBG (OpenSSL 4.0+, no fallback)"
+	fi
 }
 
 # seeded NAME STDERR_FILE EXPECT(trace|notrace)
@@ -84,10 +105,10 @@ free_port() {
 # start_server MODULES NAME MODE(-rev|-www): sets port and srv_pid. Retries
 # on another port when s_server exits before it is listening.
 start_server() {
-	m=$1 name=$2 mode=$3
+	sm=$1 name=$2 mode=$3
 	for attempt in 1 2 3 4 5; do
 		port=$(free_port)
-		traced "$m" timeout 60 openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/cert.pem" \
+		traced "$sm" timeout 60 openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/cert.pem" \
 			-key "$tmp/key.pem" -naccept 1 "$mode" </dev/null >"$tmp/$name.srv.out" \
 			2>"$tmp/$name.srv.err" &
 		srv_pid=$!
@@ -156,32 +177,73 @@ else
 fi
 
 echo "# openssl: $(openssl version)"
+ossl_major=$(major "$(openssl version)")
+py_major=$ossl_major
+curl_major=$ossl_major
 if [ -n "$py" ]; then
-	echo "# python: $py, $("$py" -c 'import ssl; print(ssl.OPENSSL_VERSION)' 2>&1)"
+	py_version=$("$py" -c 'import ssl; print(ssl.OPENSSL_VERSION)' 2>&1)
+	py_major=$(major "$py_version")
+	echo "# python: $py, $py_version"
 fi
 if command -v curl >/dev/null; then
 	echo "# curl: $(command -v curl), $(curl -V | head -n 1)"
+	curl_major=$(major "$(curl -V | head -n 1)")
 fi
 
-for phase in timingseed fallback; do
+# expect_for MAJOR: what a client on that OpenSSL shows in this phase.
+expect_for() {
 	if [ "$phase" = timingseed ]; then
-		m=$build/modules expect=trace
+		echo trace
+	elif [ "${1:-3}" -ge 4 ]; then
+		echo refused
 	else
-		m=$tmp/nowhere expect=notrace
+		echo notrace
 	fi
-	echo "# $phase: OPENSSL_MODULES=$m"
+}
+
+for phase in timingseed fallback; do
+	srv_m=$build/modules
+	if [ "$phase" = timingseed ]; then
+		m=$build/modules
+	else
+		m=$tmp/nowhere
+		[ "$(expect_for "$ossl_major")" = refused ] || srv_m=$m
+	fi
+	expect=$(expect_for "$ossl_major")
+	srv_expect=trace
+	[ "$srv_m" = "$m" ] && srv_expect=$expect
+	echo "# $phase: OPENSSL_MODULES=$m for the clients, $srv_m for s_server"
+	if [ "$srv_m" != "$m" ]; then
+		traced "$m" timeout 30 openssl s_server -accept 127.0.0.1:0 -cert "$tmp/cert.pem" \
+			-key "$tmp/key.pem" -naccept 1 -rev </dev/null >"$tmp/srv-refused.out" \
+			2>"$tmp/srv-refused.err"
+		refused "[$phase] s_server" $? "$tmp/srv-refused.err"
+	fi
 
 	# (a) openssl s_server and s_client.
 	msg="hello from s_client, $phase"
 	rev=$(reverse "$msg")
-	if start_server "$m" "tls-$phase" -rev; then
+	c="[$phase] s_client"
+	if ! start_server "$srv_m" "tls-$phase" -rev; then
+		fail "[$phase] s_server never listened" "$tmp/tls-$phase.srv.err" "$tmp/tls-$phase.srv.out"
+	else
 		printf '%s\nCLOSE\n' "$msg" | traced "$m" timeout 30 openssl s_client \
 			-connect "127.0.0.1:$port" -servername localhost -verify_hostname localhost \
 			-CAfile "$tmp/cert.pem" -verify_return_error -ign_eof \
 			>"$tmp/tls.cli.out" 2>"$tmp/tls.cli.err"
 		status=$?
+	fi
+	if [ -z "$srv_pid" ]; then
+		:
+	elif [ "$expect" = refused ]; then
+		# No connection came: the server need not be waited for.
+		kill "$srv_pid" 2>/dev/null
+		wait "$srv_pid" 2>/dev/null
+		srv_pid=""
+		refused "$c" "$status" "$tmp/tls.cli.err"
+		seeded "[$phase] s_server" "$tmp/tls-$phase.srv.err" "$srv_expect"
+	else
 		stop_server
-		c="[$phase] s_client"
 		[ "$status" -eq 0 ] && ok "$c exit status 0" ||
 			fail "$c exit status $status" "$tmp/tls.cli.err" "$tmp/tls.cli.out"
 		grep -q '^ *Verify return code: 0 (ok)' "$tmp/tls.cli.out" &&
@@ -194,10 +256,8 @@ for phase in timingseed fallback; do
 		[ "$srv_status" -eq 0 ] && grep -q 'CONNECTION CLOSED' "$tmp/tls-$phase.srv.err" &&
 			ok "[$phase] s_server served one connection and exited 0" ||
 			fail "[$phase] s_server exit status $srv_status" "$tmp/tls-$phase.srv.err"
-		seeded "[$phase] s_server" "$tmp/tls-$phase.srv.err" "$expect"
+		seeded "[$phase] s_server" "$tmp/tls-$phase.srv.err" "$srv_expect"
 		seeded "$c" "$tmp/tls.cli.err" "$expect"
-	else
-		fail "[$phase] s_server never listened" "$tmp/tls-$phase.srv.err" "$tmp/tls-$phase.srv.out"
 	fi
 
 	# (b) Python's ssl module.
@@ -206,18 +266,22 @@ for phase in timingseed fallback; do
 	rev=$(reverse "$msg")
 	if [ -z "$py" ]; then
 		fail "$c: no python3 (tools/deps.sh test installs it)"
-	elif start_server "$m" "py-$phase" -rev; then
+	elif start_server "$srv_m" "py-$phase" -rev; then
 		traced "$m" timeout 30 "$py" "$tmp/client.py" "$port" "$tmp/cert.pem" "$msg" \
 			>"$tmp/py.out" 2>"$tmp/py.err"
 		status=$?
 		stop_server
-		[ "$status" -eq 0 ] && ok "$c: exit status 0" || fail "$c: exit status $status" "$tmp/py.err" "$tmp/py.out"
-		grep -qx 'RAND_bytes 32' "$tmp/py.out" && ok "$c: ssl.RAND_bytes(32)" ||
-			fail "$c: ssl.RAND_bytes" "$tmp/py.out"
-		grep -Eq '^version TLSv1\.[23]$' "$tmp/py.out" && grep -qxF "reply $rev" "$tmp/py.out" &&
-			ok "$c: verified $(sed -n 's/^version //p' "$tmp/py.out") connection, line echoed back" ||
-			fail "$c: TLS connection to s_server" "$tmp/py.out" "$tmp/py.err"
-		seeded "$c" "$tmp/py.err" "$expect"
+		if [ "$(expect_for "$py_major")" = refused ]; then
+			refused "$c" "$status" "$tmp/py.err"
+		else
+			[ "$status" -eq 0 ] && ok "$c: exit status 0" || fail "$c: exit status $status" "$tmp/py.err" "$tmp/py.out"
+			grep -qx 'RAND_bytes 32' "$tmp/py.out" && ok "$c: ssl.RAND_bytes(32)" ||
+				fail "$c: ssl.RAND_bytes" "$tmp/py.out"
+			grep -Eq '^version TLSv1\.[23]$' "$tmp/py.out" && grep -qxF "reply $rev" "$tmp/py.out" &&
+				ok "$c: verified $(sed -n 's/^version //p' "$tmp/py.out") connection, line echoed back" ||
+				fail "$c: TLS connection to s_server" "$tmp/py.out" "$tmp/py.err"
+			seeded "$c" "$tmp/py.err" "$(expect_for "$py_major")"
+		fi
 	else
 		fail "[$phase] s_server never listened" "$tmp/py-$phase.srv.err"
 	fi
@@ -228,18 +292,22 @@ for phase in timingseed fallback; do
 		fail "$c: no curl (tools/deps.sh test installs it)"
 	elif ! curl -V | head -n 1 | grep -q 'OpenSSL/'; then
 		fail "$c: curl is not built with OpenSSL: $(curl -V | head -n 1)"
-	elif start_server "$m" "curl-$phase" -www; then
+	elif start_server "$srv_m" "curl-$phase" -www; then
 		traced "$m" timeout 30 curl -sS --cacert "$tmp/cert.pem" -o "$tmp/curl.body" \
 			-w 'http_code %{http_code} verify %{ssl_verify_result}\n' "https://127.0.0.1:$port/" \
 			>"$tmp/curl.out" 2>"$tmp/curl.err"
 		status=$?
 		stop_server
-		[ "$status" -eq 0 ] && grep -qx 'http_code 200 verify 0' "$tmp/curl.out" &&
-			ok "$c: https GET, certificate verified, 200" ||
-			fail "$c: exit status $status" "$tmp/curl.out" "$tmp/curl.err"
-		grep -q 'Cipher is' "$tmp/curl.body" && ok "$c: s_server's status page received" ||
-			fail "$c: body" "$tmp/curl.body"
-		seeded "$c" "$tmp/curl.err" "$expect"
+		if [ "$(expect_for "$curl_major")" = refused ]; then
+			refused "$c" "$status" "$tmp/curl.err"
+		else
+			[ "$status" -eq 0 ] && grep -qx 'http_code 200 verify 0' "$tmp/curl.out" &&
+				ok "$c: https GET, certificate verified, 200" ||
+				fail "$c: exit status $status" "$tmp/curl.out" "$tmp/curl.err"
+			grep -q 'Cipher is' "$tmp/curl.body" && ok "$c: s_server's status page received" ||
+				fail "$c: body" "$tmp/curl.body"
+			seeded "$c" "$tmp/curl.err" "$(expect_for "$curl_major")"
+		fi
 	else
 		fail "[$phase] s_server never listened" "$tmp/curl-$phase.srv.err"
 	fi

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Integration: the openssl command line, in both loading modes, and the
-# silent fallback made visible. Each check can fail: every positive check
-# looks for the trace line, every negative one for its absence.
+# Integration: the openssl command line, in both loading modes, and what a
+# seed that cannot be fetched does, made visible: 3.x falls back to the OS
+# seed silently (no trace line), 4.0 refuses the DRBG. Each check can fail:
+# every positive check looks for the trace line, every negative one for its
+# absence.
 #   integration.sh BUILD_DIR SOURCE_DIR
 set -u
 build=$1
