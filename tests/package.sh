@@ -70,8 +70,12 @@ field() { dpkg-deb -f "$deb" "$1" 2>/dev/null; }
 [ "$(field Version)" = "$version" ] && ok "Version: $version" || fail "Version: '$(field Version)'"
 [ "$(field Architecture)" = "$arch" ] && ok "Architecture: $arch" ||
 	fail "Architecture: '$(field Architecture)'"
-field Depends | grep -Eq '(^|, )libssl3 \(>= 3\.0[^)]*\)' &&
-	ok "Depends: $(field Depends)" || fail "Depends lacks libssl3 (>= 3.0): '$(field Depends)'"
+# The package of the libcrypto the module links (libssl3, libssl3t64, libssl4).
+soname=$(ldd "$build/modules/timingseed.so" | sed -n 's/^[[:space:]]*\(libcrypto\.so\.[0-9]*\) => .*/\1/p')
+libpkg=$(dpkg -S "*/$soname" 2>/dev/null | sed -n 's/^\([^:,]*\).*/\1/p' | grep -v -- '-dev$' | head -n 1)
+field Depends | grep -Eq "(^|, )${libpkg:-libssl} \(>= [0-9][^)]*\)" && field Depends | grep -Eq '(^|, )libc6 \(>= ' &&
+	ok "Depends: $(field Depends) (the module links $soname of $libpkg)" ||
+	fail "Depends lacks libc6 or ${libpkg:-the package of $soname}: '$(field Depends)'"
 field Maintainer | grep -Eq '^[^<]+ <[^@>]+@[^>]+>$' && ok "Maintainer: $(field Maintainer)" ||
 	fail "Maintainer: '$(field Maintainer)'"
 [ "$(field Description | wc -l)" -ge 3 ] && field Description | head -n 1 | grep -q . &&
@@ -80,7 +84,7 @@ field Maintainer | grep -Eq '^[^<]+ <[^@>]+@[^>]+>$' && ok "Maintainer: $(field 
 # ---- file list ----------------------------------------------------------
 dpkg-deb --contents "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$tmp/files"
 for f in "$modulesdir/timingseed.so" /usr/bin/timingseed /usr/share/man/man1/timingseed.1.gz \
-	/usr/share/man/man7/timingseed.7.gz /usr/share/doc/timingseed/openssl.cnf.example \
+	/usr/share/man/man7/timingseed.7.gz /usr/share/doc/timingseed/openssl.cnf.example /usr/share/doc/timingseed/openssl-fips.cnf.example \
 	/usr/share/doc/timingseed/README.md /usr/share/doc/timingseed/copyright \
 	/usr/share/doc/timingseed/changelog.gz; do
 	grep -qx "$f" "$tmp/files" && ok "contains $f" || fail "no $f in the package"
@@ -119,7 +123,7 @@ case $top in
 "timingseed ($version) "*) ok "changelog.gz starts with version $version" ;;
 *) fail "changelog.gz top entry '$top' is not version $version: add an entry to packaging/changelog" ;;
 esac
-for f in openssl.cnf.example README.md; do
+for f in openssl.cnf.example openssl-fips.cnf.example README.md; do
 	cmp -s "$src/$f" "$tmp/root/usr/share/doc/timingseed/$f" && ok "packaged $f is the source's" ||
 		fail "packaged $f differs from $src/$f"
 done
