@@ -2,23 +2,26 @@
 /*
  * timingseed check [--config FILE]
  *
- * Does OpenSSL's primary DRBG really draw its seed from TIMING-SEED under
- * this config? OpenSSL never says: when the configured seed cannot be
- * fetched it silently seeds from its OS source. So this proves it end to
- * end, in a fresh library context:
+ * Does OpenSSL really draw its randomness from TIMING-SEED under this
+ * config? OpenSSL never says: when the configured seed cannot be fetched,
+ * 3.x silently seeds from its OS source and 4.0 refuses to start its DRBG;
+ * and with the FIPS provider loaded, 3.5+ hands RAND_bytes to the FIPS
+ * module's own DRBGs, which need not be seeded from the configured seed at
+ * all. So this proves it end to end, each way an application asks for
+ * random numbers as the first use of randomness in a fresh library context
+ * (check_probe.c):
  *
- *  1. read the file as OpenSSL does (NCONF): openssl_conf -> init section
- *     -> random (seed, seed_properties) and providers (timingseed's
- *     section, activate), for the explanation;
- *  2. load it into the library context (OSSL_LIB_CTX_load_config), keeping
- *     OpenSSL's error queue;
- *  3. find the timingseed provider among the activated ones (by the name
- *     it reports, whatever the config calls it) and fetch the configured
- *     seed with the configured properties;
- *  4. read timingseed's per-source sample counters, make the library
- *     context's primary DRBG (which instantiates it from its seed) and
- *     reseed it with prediction resistance, then read the counters again.
- *     They go up only if the primary's seed came from TIMING-SEED.
+ *  1. read the file as OpenSSL does (check_conf.c), for the explanation;
+ *  2. load it into a library context, find the timingseed provider among
+ *     the activated ones and fetch the configured seed;
+ *  3. make the context's primary DRBG (which instantiates it from its
+ *     seed) and reseed it with prediction resistance;
+ *  4. RAND_bytes and RAND_priv_bytes, each the first call in a context of
+ *     its own; with the FIPS provider active, also a key generation.
+ *
+ * timingseed's per-source sample counters, read around each step, go up
+ * only if that step drew on TIMING-SEED: they decide the verdict, the rest
+ * explains it.
  *
  * Without --config the file is the one OpenSSL reads by default
  * (OPENSSL_CONF, else OPENSSLDIR/openssl.cnf). The module is found as an
@@ -38,166 +41,19 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/conf.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
+#include "check.h"
 #include "cli.h"
 
-#define SEED_NAME     "TIMING-SEED"
-#define PROVIDER_NAME "timingseed"
-#define MODULE_FILE   "timingseed.so"
-#define ERRLEN	      1024
-
-/* What the file says, as OpenSSL's config modules would read it. */
-struct conf_view {
-	char error[ERRLEN];  /* the file cannot be parsed */
-	const char *init;    /* openssl_conf */
-	const char *random;  /* init: random = SECTION */
-	const char *seed;    /* [random] seed */
-	const char *props;   /* [random] seed_properties */
-	const char *provs;   /* init: providers = SECTION */
-	const char *ts_name; /* timingseed's entry in [providers] */
-	const char *ts_sect;
-	const char *ts_module;
-	const char *ts_activate;
-	bool default_listed; /* [providers] lists default */
-	int nproviders;
-};
-
-struct found {
-	OSSL_PROVIDER *prov[8];
-	size_t n;
-};
-
-/* Last value of key in section, compared case-insensitively, or NULL. */
-static const char *section_get(CONF *conf, const char *sect, const char *key)
-{
-	STACK_OF(CONF_VALUE) *vals = sect ? NCONF_get_section(conf, sect) : NULL;
-	const char *v = NULL;
-	int i;
-
-	for (i = 0; vals != NULL && i < sk_CONF_VALUE_num(vals); i++) {
-		const CONF_VALUE *cv = sk_CONF_VALUE_value(vals, i);
-
-		if (strcasecmp(cv->name, key) == 0)
-			v = cv->value;
-	}
-	return v;
-}
-
-/* A config module name: "random" or "random.anything". */
-static bool module_is(const char *name, const char *module)
-{
-	size_t n = strlen(module);
-
-	return strncmp(name, module, n) == 0 && (name[n] == '\0' || name[n] == '.');
-}
-
-static bool is_timingseed_entry(CONF *conf, const CONF_VALUE *cv)
-{
-	const char *id = section_get(conf, cv->value, "identity");
-	const char *mod = section_get(conf, cv->value, "module");
-	const char *base = mod ? strrchr(mod, '/') : NULL;
-
-	base = base ? base + 1 : mod;
-	return strcmp(cv->name, PROVIDER_NAME) == 0 || (id && strcmp(id, PROVIDER_NAME) == 0) ||
-	       (base && strcmp(base, MODULE_FILE) == 0);
-}
-
-static void read_conf(CONF *conf, const char *file, struct conf_view *v)
-{
-	STACK_OF(CONF_VALUE) * vals;
-	long eline = -1;
-	int i;
-
-	memset(v, 0, sizeof(*v));
-	ERR_set_mark();
-	if (NCONF_load(conf, file, &eline) <= 0) {
-		char oerr[600];
-
-		cli_ossl_errors(oerr, sizeof(oerr));
-		snprintf(v->error, sizeof(v->error), "OpenSSL cannot parse it (line %ld): %s",
-			 eline, oerr);
-		return;
-	}
-	v->init = NCONF_get_string(conf, NULL, "openssl_conf");
-	vals = v->init ? NCONF_get_section(conf, v->init) : NULL;
-	for (i = 0; vals != NULL && i < sk_CONF_VALUE_num(vals); i++) {
-		const CONF_VALUE *cv = sk_CONF_VALUE_value(vals, i);
-
-		if (module_is(cv->name, "random")) {
-			v->random = cv->value;
-		} else if (module_is(cv->name, "providers")) {
-			v->provs = cv->value;
-		}
-	}
-	v->seed = section_get(conf, v->random, "seed");
-	v->props = section_get(conf, v->random, "seed_properties");
-	vals = v->provs ? NCONF_get_section(conf, v->provs) : NULL;
-	for (i = 0; vals != NULL && i < sk_CONF_VALUE_num(vals); i++) {
-		const CONF_VALUE *cv = sk_CONF_VALUE_value(vals, i);
-
-		v->nproviders++;
-		if (strcmp(cv->name, "default") == 0)
-			v->default_listed = true;
-		if (v->ts_name == NULL && is_timingseed_entry(conf, cv)) {
-			v->ts_name = cv->name;
-			v->ts_sect = cv->value;
-			v->ts_module = section_get(conf, cv->value, "module");
-			v->ts_activate = section_get(conf, cv->value, "activate");
-		}
-	}
-	/* NCONF_get_string leaves "no value" errors behind. */
-	ERR_pop_to_mark();
-}
-
-static const char *prov_reported_name(const OSSL_PROVIDER *prov)
-{
-	const char *name = NULL;
-	OSSL_PARAM p[] = {OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_NAME, (char **)&name, 0),
-			  OSSL_PARAM_END};
-
-	if (!OSSL_PROVIDER_get_params(prov, p))
-		return NULL;
-	return name;
-}
-
-static bool is_timingseed(const OSSL_PROVIDER *prov)
-{
-	const char *name = prov_reported_name(prov);
-
-	return name != NULL && strcmp(name, PROVIDER_NAME) == 0;
-}
-
-static int find_cb(OSSL_PROVIDER *prov, void *arg)
-{
-	struct found *f = arg;
-
-	if (is_timingseed(prov) && f->n < sizeof(f->prov) / sizeof(f->prov[0]))
-		f->prov[f->n++] = prov;
-	return 1;
-}
-
-static void totals(const struct found *f, uint64_t *samples, double *bits)
-{
-	uint64_t s;
-	double b;
-	size_t i;
-
-	*samples = 0;
-	*bits = 0;
-	for (i = 0; i < f->n; i++)
-		if (cli_provider_totals(f->prov[i], &s, &b)) {
-			*samples += s;
-			*bits += b;
-		}
-}
+#define SEED_NAME     CHECK_SEED_NAME
+#define PROVIDER_NAME CHECK_PROVIDER_NAME
 
 static void line(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -205,7 +61,7 @@ static void line(const char *label, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%-14s ", label);
+	printf("%-15s ", label);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -218,86 +74,13 @@ static const char *or_none(const char *s)
 }
 
 /*
- * While the config loads and the primary DRBG is seeded, TIMINGSEED_DEBUG
- * is on and stderr goes to a temporary file: the provider's trace says why
- * it refused to load (OpenSSL's config loader drops that error) and shows
- * each seed it served.
- */
-struct capture {
-	FILE *tmp;
-	int saved;
-	char *old_debug;
-	char refused[ERRLEN];  /* "timingseed: not loaded: <why>" */
-	char trace[8][ERRLEN]; /* other "timingseed: " lines */
-	int ntrace;
-};
-
-static void capture_start(struct capture *c)
-{
-	const char *old = getenv("TIMINGSEED_DEBUG");
-
-	memset(c, 0, sizeof(*c));
-	c->saved = -1;
-	c->old_debug = old ? strdup(old) : NULL;
-	setenv("TIMINGSEED_DEBUG", "1", 1);
-	fflush(stderr);
-	c->tmp = tmpfile();
-	if (c->tmp == NULL)
-		return;
-	c->saved = dup(STDERR_FILENO);
-	if (c->saved < 0 || dup2(fileno(c->tmp), STDERR_FILENO) < 0) {
-		if (c->saved >= 0)
-			close(c->saved);
-		c->saved = -1;
-		fclose(c->tmp);
-		c->tmp = NULL;
-	}
-}
-
-static void capture_end(struct capture *c)
-{
-	static const char refused[] = "timingseed: not loaded: ";
-	char buf[ERRLEN];
-
-	if (c->old_debug != NULL)
-		setenv("TIMINGSEED_DEBUG", c->old_debug, 1);
-	else
-		unsetenv("TIMINGSEED_DEBUG");
-	free(c->old_debug);
-	c->old_debug = NULL;
-	if (c->tmp == NULL)
-		return;
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	rewind(c->tmp);
-	while (fgets(buf, sizeof(buf), c->tmp) != NULL) {
-		buf[strcspn(buf, "\n")] = '\0';
-		if (strncmp(buf, refused, sizeof(refused) - 1) == 0)
-			snprintf(c->refused, sizeof(c->refused), "%s", buf + sizeof(refused) - 1);
-		else if (strncmp(buf, "timingseed: ", 12) == 0 && c->ntrace < 8)
-			snprintf(c->trace[c->ntrace++], sizeof(c->trace[0]), "%s", buf);
-		else if (strncmp(buf, "timingseed: ", 12) != 0)
-			fprintf(stderr, "%s\n", buf); /* not ours: pass it on */
-	}
-	fclose(c->tmp);
-	c->tmp = NULL;
-}
-
-static bool truthy(const char *v)
-{
-	return v != NULL && (strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0 ||
-			     strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0);
-}
-
-/*
  * Why timingseed.so could not be loaded, when its provider refused
  * nothing: the path OpenSSL tries, and what the dynamic loader says.
  */
 static void why_unloadable(const struct conf_view *v, char *buf, size_t len)
 {
 	const char *env = getenv("OPENSSL_MODULES"), *dir, *mod = v->ts_module;
-	const char *name = v->ts_name ? v->ts_name : PROVIDER_NAME;
+	const char *name = v->ts_name ? v->ts_name : CHECK_PROVIDER_NAME;
 	char path[PATH_MAX + 64], moddir[PATH_MAX];
 	void *h;
 
@@ -338,31 +121,229 @@ static void why_unloadable(const struct conf_view *v, char *buf, size_t len)
 	snprintf(buf, len, "%s loads, but OpenSSL could not start it as a provider.", path);
 }
 
-static int verdict_no(const char *why, const char *hint)
+/* What an application gets when the configured seed cannot be fetched. */
+static const char *unfetched_consequence(void)
+{
+	if (OpenSSL_version_num() >= 0x40000000L)
+		return "OpenSSL 4.0 and later refuse to start the DRBG then: an "
+		       "application's RAND_bytes fails (\"unable to fetch drbg\").";
+	return "OpenSSL 3.x does not report this: its primary DRBG seeds from the OS "
+	       "source (SEED-SRC) instead.";
+}
+
+static int verdict_no(const char *why, const char *hint, const char *consequence)
 {
 	printf("\nNO: %s\n", why);
 	if (hint != NULL && *hint)
 		printf("    %s\n", hint);
-	printf("    OpenSSL does not report this: its primary DRBG seeds from the OS source "
-	       "(SEED-SRC) instead.\n");
+	if (consequence != NULL)
+		printf("    %s\n", consequence);
 	return 1;
+}
+
+/* What the explanation draws on. */
+struct facts {
+	const struct conf_view *v;
+	const char *seed, *props;
+	EVP_RAND *seed_rand; /* what the seed name fetches, or NULL */
+	const char *seed_prov;
+	bool seed_is_ts;
+	bool fips_default; /* the default properties hold fips=yes */
+	size_t nts;	   /* timingseed providers active */
+	const struct capture *cap;
+	const char *loaderr, *fetcherr;
+	bool loaded;
+};
+
+/* "provider=timingseed" with ",-fips" when the default properties need it. */
+static void props_advice(const struct facts *f, char *hint, size_t len)
+{
+	const char *want =
+		f->fips_default ? "provider=" PROVIDER_NAME ",-fips" : "provider=" PROVIDER_NAME;
+
+	if (f->props != NULL && strcmp(f->props, want) == 0)
+		snprintf(hint, len,
+			 "seed_properties already says %s: the fetch error above is the "
+			 "cause.",
+			 want);
+	else if (f->fips_default)
+		snprintf(hint, len,
+			 "The default properties hold fips=yes, which joins every fetch "
+			 "without a fips clause of its own, and TIMING-SEED is no FIPS "
+			 "algorithm: use seed_properties = %s.",
+			 want);
+	else
+		snprintf(hint, len, "Use seed_properties = %s.", want);
+}
+
+/*
+ * Why the seed the file configures is not TIMING-SEED from an active
+ * timingseed provider; false when it is.
+ */
+static bool why_not_fetched(const struct facts *f, char *why, size_t wlen, char *hint, size_t hlen)
+{
+	const struct conf_view *v = f->v;
+
+	hint[0] = '\0';
+	if (v->init == NULL) {
+		snprintf(why, wlen,
+			 "the file has no openssl_conf line, so OpenSSL applies "
+			 "none of it; the seed is the default SEED-SRC.");
+		snprintf(hint, hlen, "Start from openssl.cnf.example.");
+	} else if (v->random == NULL || v->seed == NULL) {
+		snprintf(why, wlen,
+			 "%s%s%s names no seed, so the primary DRBG uses the "
+			 "default SEED-SRC (the OS source).",
+			 v->random ? "[" : "the config has no random section: [",
+			 v->random ? v->random : v->init, v->random ? "] has no `seed` and" : "]");
+		snprintf(hint, hlen,
+			 "Add `random = random_sect` to [%s] and a [random_sect] with "
+			 "seed = " SEED_NAME " and seed_properties = provider=" PROVIDER_NAME ".",
+			 v->init);
+	} else if (v->random_provider != NULL && OpenSSL_version_num() < 0x30500000L) {
+		snprintf(why, wlen,
+			 "[%s] has random_provider, which %s does not know: it drops the "
+			 "whole random section, seed included.",
+			 v->random, OpenSSL_version(OPENSSL_VERSION));
+		snprintf(hint, hlen, "Remove random_provider from [%s] (it needs 3.5 or later).",
+			 v->random);
+	} else if (f->seed_rand != NULL && f->seed_is_ts) {
+		return false;
+	} else if (f->seed_rand != NULL) {
+		snprintf(why, wlen, "seed = %s is %s from provider '%s', not timingseed.", f->seed,
+			 EVP_RAND_get0_name(f->seed_rand), f->seed_prov);
+		snprintf(hint, hlen, "Use seed = " SEED_NAME ".");
+	} else if (strcasecmp(f->seed, SEED_NAME) != 0) {
+		snprintf(why, wlen,
+			 "seed = %s: no RAND of that name in the activated providers "
+			 "(misspelt? timingseed registers " SEED_NAME ").",
+			 f->seed);
+		snprintf(hint, hlen,
+			 "Use seed = " SEED_NAME " and seed_properties = provider=" PROVIDER_NAME
+			 ".");
+	} else if (f->nts == 0 && v->ts_name == NULL) {
+		snprintf(why, wlen,
+			 "the config names %s as the seed but does not activate the "
+			 "timingseed provider (%s).",
+			 f->seed, v->provs ? "not in [providers]" : "no providers section");
+		snprintf(hint, hlen,
+			 "It is used only if the application loads the provider itself "
+			 "before its first random number (openssl ... -provider "
+			 "timingseed); loaded later, or not at all, the seed is not "
+			 "fetched. Add timingseed = timingseed_sect with activate = 1.");
+	} else if (f->nts == 0 && !check_truthy(v->ts_activate)) {
+		snprintf(why, wlen,
+			 "[%s] lists timingseed but [%s] has %s: the provider is never "
+			 "activated.",
+			 v->provs, v->ts_sect,
+			 v->ts_activate ? "activate set to false" : "no `activate = 1`");
+		snprintf(hint, hlen,
+			 "Add activate = 1 to [%s] (or the application must load it "
+			 "before its first random number).",
+			 v->ts_sect);
+	} else if (f->nts == 0 && f->cap->refused[0]) {
+		snprintf(why, wlen, "timingseed.so loaded but refused to start: %s",
+			 f->cap->refused);
+		snprintf(hint, hlen, "Fix that key in [%s].", v->ts_sect);
+	} else if (f->nts == 0 && v->random_provider != NULL &&
+		   strcmp(v->random_provider, v->ts_name) == 0 && v->provs_pos >= 0 &&
+		   v->provs_pos < v->random_pos) {
+		/* rand_lib.c: random_conf_init unloads the provider it finds. */
+		snprintf(why, wlen,
+			 "random_provider = %s is read after [%s] has activated the "
+			 "providers, and OpenSSL then deactivates the provider that key "
+			 "names (openssl/openssl issue 31699): timingseed is not active.",
+			 v->random_provider, v->provs);
+		snprintf(hint, hlen, "Put `random = %s` before `providers = %s` in [%s].",
+			 v->random, v->provs, v->init);
+	} else if (f->nts == 0) {
+		why_unloadable(v, hint, hlen);
+		snprintf(why, wlen,
+			 "the timingseed provider could not be activated: timingseed.so "
+			 "cannot be loaded%s%s.",
+			 f->loaderr[0] ? ": " : "", f->loaderr);
+	} else {
+		snprintf(why, wlen,
+			 "seed_properties '%s' matches no " SEED_NAME " implementation: %s",
+			 or_none(f->props),
+			 f->fetcherr[0] ? f->fetcherr : "no detail from OpenSSL");
+		props_advice(f, hint, hlen);
+	}
+	return true;
+}
+
+/*
+ * RAND_bytes or RAND_priv_bytes does not draw on timingseed although the
+ * primary DRBG does: with the FIPS provider, OpenSSL 3.5+ sends them to the
+ * FIPS module's own DRBGs unless random_provider says otherwise.
+ */
+static void why_paths(const struct facts *f, bool fips_active, const char *which, char *why,
+		      size_t wlen, char *hint, size_t hlen)
+{
+	const struct conf_view *v = f->v;
+
+	hint[0] = '\0';
+	if (fips_active && v->random_provider == NULL) {
+		snprintf(why, wlen,
+			 "%s draw from TIMING-SEED: with the fips provider loaded, "
+			 "OpenSSL hands RAND_bytes and RAND_priv_bytes to the FIPS module's "
+			 "own DRBGs (random_provider defaults to fips), whose first seed "
+			 "comes from the OS.",
+			 which);
+		snprintf(hint, hlen,
+			 "Add `random_provider = none` to [%s] (no provider has that name, "
+			 "so they use the DRBGs seeded from TIMING-SEED), with `random = %s` "
+			 "before `providers = ...` in [%s]: see openssl-fips.cnf.example.",
+			 v->random, v->random, v->init);
+	} else if (fips_active && v->provs_pos >= 0 && v->provs_pos < v->random_pos) {
+		snprintf(why, wlen,
+			 "%s draw from TIMING-SEED: [%s] sets random_provider = %s "
+			 "only after the fips provider has taken RAND_bytes over.",
+			 which, v->random, v->random_provider);
+		snprintf(hint, hlen, "Put `random = %s` before `providers = %s` in [%s].",
+			 v->random, v->provs, v->init);
+	} else {
+		snprintf(why, wlen,
+			 "%s draw from TIMING-SEED, although the primary DRBG "
+			 "does%s%s.",
+			 which, v->random_provider ? ": random_provider = " : "",
+			 v->random_provider ? v->random_provider : "");
+	}
+}
+
+static void show_path(enum path path, const struct path_result *r)
+{
+	if (!r->ran)
+		line(path_name(path), "not tried: %s", r->err);
+	else if (!r->ok)
+		line(path_name(path), "failed: %s", r->err[0] ? r->err : "no detail from OpenSSL");
+	else if (r->again > 0)
+		line(path_name(path),
+		     "drew %llu samples from timingseed, and %llu more on the next call "
+		     "(served by timingseed itself)",
+		     (unsigned long long)r->first, (unsigned long long)r->again);
+	else
+		line(path_name(path),
+		     "as the first use in a fresh context: drew %llu samples "
+		     "from timingseed",
+		     (unsigned long long)r->first);
 }
 
 int cmd_check(int argc, char **argv)
 {
-	const char *file = NULL, *from = "--config", *seed, *props;
-	char *deffile = NULL, loaderr[ERRLEN], fetcherr[ERRLEN], primerr[ERRLEN];
-	char why[2 * ERRLEN + 256], hint[PATH_MAX + 512], path[PATH_MAX];
-	OSSL_LIB_CTX *libctx = NULL;
-	EVP_RAND *seed_rand = NULL;
+	const char *file = NULL, *from = "--config";
+	char *deffile = NULL, fetcherr[CHECK_ERRLEN], primerr[CHECK_ERRLEN];
+	char why[2 * CHECK_ERRLEN + 256], hint[PATH_MAX + 512], path[PATH_MAX];
+	struct path_result pub, priv, keygen;
 	EVP_RAND_CTX *primary = NULL;
 	const OSSL_PROVIDER *seed_prov = NULL;
 	struct conf_view v;
-	struct found f = {{NULL}, 0};
+	struct probe p = {0};
+	struct facts f = {0};
 	struct capture cap;
 	uint64_t s0 = 0, s1 = 0, s2 = 0;
 	double b0 = 0, b1 = 0, b2 = 0;
-	bool loaded, seed_is_ts = false, reseeded = false;
+	bool reseeded = false, fips_active, primary_ok, paths_ok;
 	CONF *conf = NULL;
 	int a, ret = 2;
 
@@ -397,6 +378,7 @@ int cmd_check(int argc, char **argv)
 	}
 	ret = 1;
 	line("config", "%s (%s)", file, from);
+	line("OpenSSL", "%s", OpenSSL_version(OPENSSL_VERSION));
 
 	/* 1. What the file says. */
 	conf = NCONF_new(NULL);
@@ -404,15 +386,17 @@ int cmd_check(int argc, char **argv)
 		ret = cli_usage_error("check: out of memory");
 		goto out;
 	}
-	read_conf(conf, file, &v);
+	check_read_conf(conf, file, &v);
 	if (v.error[0]) {
-		ret = verdict_no(v.error, "Fix the syntax error.");
+		ret = verdict_no(v.error, "Fix the syntax error.", NULL);
 		goto out;
 	}
 	line("openssl_conf", "%s", v.init ? v.init : "(absent: OpenSSL applies no settings)");
 	if (v.random != NULL)
-		line("random", "[%s] seed = %s, seed_properties = %s", v.random, or_none(v.seed),
-		     or_none(v.props));
+		line("random", "[%s] seed = %s, seed_properties = %s%s%s", v.random,
+		     or_none(v.seed), or_none(v.props),
+		     v.random_provider ? ", random_provider = " : "",
+		     v.random_provider ? v.random_provider : "");
 	else
 		line("random", "(no random section)");
 	if (v.provs != NULL)
@@ -424,58 +408,65 @@ int cmd_check(int argc, char **argv)
 		line("providers", "(no providers section: OpenSSL activates only default)");
 
 	/* 2. Load it, as an application would. */
-	libctx = OSSL_LIB_CTX_new();
-	if (libctx == NULL) {
+	capture_start(&cap);
+	if (!probe_open(&p, file)) {
+		capture_end(&cap);
 		ret = cli_usage_error("check: cannot create a library context");
 		goto out;
 	}
-	ERR_clear_error();
-	capture_start(&cap);
-	loaded = OSSL_LIB_CTX_load_config(libctx, file) > 0;
-	cli_ossl_errors(loaderr, sizeof(loaderr));
-	if (loaded)
+	if (p.loaded)
 		line("loading", "ok (OpenSSL does not report a provider that fails to activate)");
 	else
-		line("loading", "failed: %s", loaderr[0] ? loaderr : "no detail from OpenSSL");
-
-	/* 3. Is timingseed activated, and what does the seed name fetch? */
-	OSSL_PROVIDER_do_all(libctx, find_cb, &f);
-	if (f.n > 0) {
+		line("loading", "failed: %s", p.loaderr[0] ? p.loaderr : "no detail from OpenSSL");
+	fips_active = OSSL_PROVIDER_available(p.libctx, "fips");
+	f.fips_default = EVP_default_properties_is_fips_enabled(p.libctx);
+	if (fips_active || f.fips_default)
+		line("fips", "provider %s; default properties %s",
+		     fips_active ? "active" : "not active",
+		     f.fips_default ? "fips=yes" : "without fips=yes");
+	if (p.nts > 0) {
 		const char *ver = NULL;
-		OSSL_PARAM p[] = {OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&ver, 0),
-				  OSSL_PARAM_END};
+		OSSL_PARAM vp[] = {OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&ver, 0),
+				   OSSL_PARAM_END};
 
-		OSSL_PROVIDER_get_params(f.prov[0], p);
+		OSSL_PROVIDER_get_params(p.ts[0], vp);
 		line("timingseed", "activated as '%s', version %s, module %s",
-		     OSSL_PROVIDER_get0_name(f.prov[0]), or_none(ver),
-		     or_none(cli_loaded_module(MODULE_FILE, path, sizeof(path))));
+		     OSSL_PROVIDER_get0_name(p.ts[0]), or_none(ver),
+		     or_none(cli_loaded_module(CHECK_MODULE_FILE, path, sizeof(path))));
 	} else {
 		line("timingseed", "not activated in the library context");
 	}
-	seed = v.seed ? v.seed : "SEED-SRC";
-	props = v.props;
+	f.v = &v;
+	f.seed = v.seed ? v.seed : "SEED-SRC";
+	f.props = v.props;
+	f.nts = p.nts;
+	f.cap = &cap;
+	f.loaderr = p.loaderr;
+	f.fetcherr = fetcherr;
+	f.loaded = p.loaded;
 	ERR_clear_error();
-	seed_rand = EVP_RAND_fetch(libctx, seed, props);
+	f.seed_rand = EVP_RAND_fetch(p.libctx, f.seed, f.props);
 	cli_ossl_errors(fetcherr, sizeof(fetcherr));
-	if (seed_rand != NULL) {
-		seed_prov = EVP_RAND_get0_provider(seed_rand);
-		seed_is_ts = is_timingseed(seed_prov);
-		line("seed fetch", "%s (%s) -> %s from provider '%s'%s", seed, or_none(props),
-		     EVP_RAND_get0_name(seed_rand), OSSL_PROVIDER_get0_name(seed_prov),
-		     seed_is_ts ? " (timingseed)" : "");
+	if (f.seed_rand != NULL) {
+		seed_prov = EVP_RAND_get0_provider(f.seed_rand);
+		f.seed_prov = OSSL_PROVIDER_get0_name(seed_prov);
+		f.seed_is_ts = probe_is_timingseed(seed_prov);
+		line("seed fetch", "%s (%s) -> %s from provider '%s'%s", f.seed, or_none(f.props),
+		     EVP_RAND_get0_name(f.seed_rand), f.seed_prov,
+		     f.seed_is_ts ? " (timingseed)" : "");
 	} else {
-		line("seed fetch", "%s (%s) -> nothing: %s", seed, or_none(props),
+		line("seed fetch", "%s (%s) -> nothing: %s", f.seed, or_none(f.props),
 		     fetcherr[0] ? fetcherr : "no detail from OpenSSL");
 	}
 
-	/* 4. End to end: does the primary DRBG's seeding move the counters? */
-	totals(&f, &s0, &b0);
+	/* 3. Does the primary DRBG's seeding move the counters? */
+	s0 = probe_samples(&p, &b0);
 	ERR_clear_error();
-	primary = RAND_get0_primary(libctx);
+	primary = RAND_get0_primary(p.libctx);
 	if (primary != NULL) {
 		EVP_RAND *drbg = EVP_RAND_CTX_get0_rand(primary);
 
-		totals(&f, &s1, &b1);
+		s1 = probe_samples(&p, &b1);
 		line("primary DRBG",
 		     "%s from provider '%s'; instantiation drew %llu samples "
 		     "from timingseed",
@@ -484,7 +475,7 @@ int cmd_check(int argc, char **argv)
 		     (unsigned long long)(s1 - s0));
 		reseeded = EVP_RAND_reseed(primary, 1, NULL, 0, NULL, 0) > 0;
 		cli_ossl_errors(primerr, sizeof(primerr));
-		totals(&f, &s2, &b2);
+		s2 = probe_samples(&p, &b2);
 		if (reseeded)
 			line("reseed",
 			     "with prediction resistance: timingseed served %llu samples, "
@@ -498,111 +489,86 @@ int cmd_check(int argc, char **argv)
 		line("primary DRBG", "cannot be created: %s",
 		     primerr[0] ? primerr : "no detail from OpenSSL");
 	}
+
+	/* 4. The calls applications make, each first in a context of its own. */
+	probe_path(file, PATH_PUBLIC, &pub);
+	probe_path(file, PATH_PRIVATE, &priv);
+	if (fips_active)
+		probe_path(file, PATH_KEYGEN, &keygen);
 	capture_end(&cap);
+	show_path(PATH_PUBLIC, &pub);
+	show_path(PATH_PRIVATE, &priv);
+	if (fips_active)
+		show_path(PATH_KEYGEN, &keygen);
 	for (a = 0; a < cap.ntrace; a++)
 		line(a ? "" : "trace", "%s", cap.trace[a]);
+	if (cap.nmore > 0)
+		line("", "(%d more trace lines)", cap.nmore);
 	if (cap.refused[0])
 		line("trace", "timingseed refused to load: %s", cap.refused);
 
 	/* Verdict: the counters decide; the rest explains. */
-	if (primary != NULL && reseeded && s1 > s0 && s2 > s1) {
-		printf("\nYES: OpenSSL's primary DRBG draws its seed from TIMING-SEED under this "
-		       "config\n     (%llu samples, %.1f credited bits served to it here).\n",
+	primary_ok = primary != NULL && reseeded && s1 > s0 && s2 > s1;
+	paths_ok = pub.ok && pub.first > 0 && priv.ok && priv.first > 0;
+	if (primary_ok && paths_ok) {
+		printf("\nYES: OpenSSL's primary DRBG, RAND_bytes and RAND_priv_bytes draw their "
+		       "seed from\n     TIMING-SEED under this config (%llu samples, %.1f "
+		       "credited bits served to the\n     primary here).\n",
 		       (unsigned long long)(s2 - s0), b2 - b0);
+		if (fips_active && (!keygen.ok || keygen.first == 0))
+			printf("     But: the FIPS module's own DRBGs (key generation, signing "
+			       "inside fips.so)\n     take their first seed from the OS when "
+			       "the process's first random number\n     is made inside "
+			       "fips.so; OpenSSL offers no setting for that. They reseed from\n"
+			       "     TIMING-SEED once the application has called RAND_bytes "
+			       "(see timingseed(7)).\n");
 		ret = 0;
 		goto out;
 	}
-	hint[0] = '\0';
 	if (primary == NULL) {
+		if (why_not_fetched(&f, why, sizeof(why), hint, sizeof(hint))) {
+			ret = verdict_no(why, hint, unfetched_consequence());
+			goto out;
+		}
 		snprintf(why, sizeof(why), "the primary DRBG cannot be created: %s",
 			 primerr[0] ? primerr : "no detail from OpenSSL");
-		if (v.provs != NULL && !v.default_listed)
+		if (v.provs != NULL && !v.default_listed && !v.fips_listed)
 			snprintf(hint, sizeof(hint),
 				 "[%s] does not list default, which provides the DRBG "
 				 "(CTR-DRBG): add default = default_sect with activate = 1.",
 				 v.provs);
-		else if (seed_is_ts)
+		else
 			snprintf(hint, sizeof(hint),
 				 "TIMING-SEED is the seed but failed to serve it: applications "
 				 "get no random numbers at all.");
-	} else if (seed_is_ts && !reseeded) {
+		ret = verdict_no(why, hint, NULL);
+	} else if (f.seed_is_ts && !reseeded) {
 		snprintf(why, sizeof(why), "TIMING-SEED is the seed but the reseed failed: %s",
 			 primerr[0] ? primerr : "no detail from OpenSSL");
-	} else if (v.init == NULL) {
-		snprintf(why, sizeof(why),
-			 "the file has no openssl_conf line, so OpenSSL applies "
-			 "none of it; the seed is the default SEED-SRC.");
-		snprintf(hint, sizeof(hint), "Start from openssl.cnf.example.");
-	} else if (v.random == NULL || v.seed == NULL) {
-		snprintf(why, sizeof(why),
-			 "%s%s%s names no seed, so the primary DRBG uses the "
-			 "default SEED-SRC (the OS source).",
-			 v.random ? "[" : "the config has no random section: [",
-			 v.random ? v.random : v.init, v.random ? "] has no `seed` and" : "]");
-		snprintf(hint, sizeof(hint),
-			 "Add `random = random_sect` to [%s] and a [random_sect] with "
-			 "seed = " SEED_NAME " and seed_properties = provider=" PROVIDER_NAME ".",
-			 v.init);
-	} else if (seed_rand != NULL && !seed_is_ts) {
-		snprintf(why, sizeof(why), "seed = %s is %s from provider '%s', not timingseed.",
-			 seed, EVP_RAND_get0_name(seed_rand), OSSL_PROVIDER_get0_name(seed_prov));
-		snprintf(hint, sizeof(hint), "Use seed = " SEED_NAME ".");
-	} else if (strcasecmp(seed, SEED_NAME) != 0) {
-		snprintf(why, sizeof(why),
-			 "seed = %s: no RAND of that name in the activated providers "
-			 "(misspelt? timingseed registers " SEED_NAME ").",
-			 seed);
-		snprintf(hint, sizeof(hint),
-			 "Use seed = " SEED_NAME " and seed_properties = provider=" PROVIDER_NAME
-			 ".");
-	} else if (f.n == 0) {
-		if (v.ts_name == NULL) {
-			snprintf(why, sizeof(why),
-				 "the config names %s as the seed but does not activate the "
-				 "timingseed provider (%s).",
-				 seed, v.provs ? "not in [providers]" : "no providers section");
-			snprintf(hint, sizeof(hint),
-				 "It is used only if the application loads the provider itself "
-				 "before its first random number (openssl ... -provider "
-				 "timingseed); loaded later, or not at all, the seed falls back. "
-				 "Add timingseed = timingseed_sect with activate = 1.");
-		} else if (!truthy(v.ts_activate)) {
-			snprintf(why, sizeof(why),
-				 "[%s] lists timingseed but [%s] has %s: the provider is never "
-				 "activated.",
-				 v.provs, v.ts_sect,
-				 v.ts_activate ? "activate set to false" : "no `activate = 1`");
-			snprintf(hint, sizeof(hint),
-				 "Add activate = 1 to [%s] (or the application must load it "
-				 "before its first random number).",
-				 v.ts_sect);
-		} else if (cap.refused[0]) {
-			snprintf(why, sizeof(why), "timingseed.so loaded but refused to start: %s",
-				 cap.refused);
-			snprintf(hint, sizeof(hint), "Fix that key in [%s].", v.ts_sect);
-		} else {
-			why_unloadable(&v, hint, sizeof(hint));
-			snprintf(why, sizeof(why),
-				 "the timingseed provider could not be activated: timingseed.so "
-				 "cannot be loaded%s%s.",
-				 loaderr[0] ? ": " : "", loaderr);
+		ret = verdict_no(why, NULL, NULL);
+	} else if (!primary_ok) {
+		if (why_not_fetched(&f, why, sizeof(why), hint, sizeof(hint))) {
+			ret = verdict_no(why, hint, unfetched_consequence());
+			goto out;
 		}
-	} else if (seed_rand == NULL) {
-		snprintf(why, sizeof(why),
-			 "seed_properties '%s' matches no " SEED_NAME " implementation: %s",
-			 or_none(props), fetcherr[0] ? fetcherr : "no detail from OpenSSL");
-		snprintf(hint, sizeof(hint), "Use seed_properties = provider=" PROVIDER_NAME ".");
-	} else {
 		snprintf(why, sizeof(why),
 			 "%s fetches from timingseed, yet seeding the primary DRBG did not "
 			 "draw from it%s%s.",
-			 seed,
-			 loaded ? "" : "; loading the config failed: ", loaded ? "" : loaderr);
+			 f.seed, p.loaded ? "" : "; loading the config failed: ",
+			 p.loaded ? "" : p.loaderr);
+		ret = verdict_no(why, NULL, NULL);
+	} else {
+		const char *which = !(pub.ok && pub.first > 0) && !(priv.ok && priv.first > 0)
+					    ? "RAND_bytes and RAND_priv_bytes do not"
+				    : !(pub.ok && pub.first > 0) ? "RAND_bytes does not"
+								 : "RAND_priv_bytes does not";
+
+		why_paths(&f, fips_active, which, why, sizeof(why), hint, sizeof(hint));
+		ret = verdict_no(why, hint, NULL);
 	}
-	ret = verdict_no(why, hint);
 out:
-	EVP_RAND_free(seed_rand);
-	OSSL_LIB_CTX_free(libctx);
+	EVP_RAND_free(f.seed_rand);
+	probe_close(&p);
 	NCONF_free(conf);
 	OPENSSL_free(deffile);
 	return ret;
