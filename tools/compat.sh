@@ -3,7 +3,8 @@
 # root filesystem per suite, so what is tested is what users install:
 #   trixie        OpenSSL 3.5, with openssl-provider-fips: tests/fips.sh must run
 #   sid           OpenSSL 3.6
-#   experimental  OpenSSL 4.0 (sid plus experimental, installed -t experimental)
+#   experimental  OpenSSL 4.0 and its FIPS provider (sid plus experimental,
+#                 installed -t experimental): tests/fips.sh must run
 #   bookworm      OpenSSL 3.0: the machine itself, so not in the default list
 # In each: configure with BUILD_TESTING=ON, build under -Werror, ctest with
 # --no-tests=error (clients and the .deb's dpkg -i / dpkg -r round trip
@@ -78,6 +79,7 @@ suite_setup() {
 	experimental)
 		base=sid
 		exp=1
+		fips=1
 		;;
 	*) die "unknown suite '$1' (bookworm, trixie, sid, experimental)" ;;
 	esac
@@ -99,7 +101,8 @@ make_root() {
 		die "$1: mmdebstrap of $base from $mirror failed (log: $3)"
 	fi
 	if [ "$exp" -eq 1 ] &&
-		! in_root "$new" sh -c 'apt-get update -qq && apt-get install -y -qq -t experimental openssl libssl-dev' \
+		! in_root "$new" sh -c 'apt-get update -qq &&
+			apt-get install -y -qq -t experimental openssl libssl-dev openssl-provider-fips' \
 			>>"$3" 2>&1; then
 		tail -n 20 "$3" >&2
 		rm -rf "$new"
@@ -114,6 +117,12 @@ make_root() {
 # be made anew (1). A failing `apt-get update` fails the stage.
 fresh() {
 	[ -f "$2/.timingseed-made" ] || return 1
+	# shellcheck disable=SC2086 # a list of packages
+	if ! in_root "$2" dpkg-query -W $(echo "$pkgs$extra" | tr , ' ') \
+		$([ "$exp" -eq 1 ] && echo openssl-provider-fips) >/dev/null 2>&1; then
+		say "$1: the root filesystem lacks packages this script now installs"
+		return 1
+	fi
 	[ -n "$(find "$2/.timingseed-made" -mtime -"$max_age_days")" ] || {
 		say "$1: root filesystem older than $max_age_days days"
 		return 1
