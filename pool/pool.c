@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -30,7 +31,9 @@
 #include <openssl/evp.h>
 
 #include "timingseed/ea.h"
+#include "timingseed/options.h"
 #include "timingseed/pool.h"
+#include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "condition.h"
 #include "health.h"

@@ -26,6 +26,8 @@
 #include <openssl/err.h>
 #include <openssl/params.h>
 
+#include "timingseed/options.h"
+#include "timingseed/registry.h"
 #include "prov.h"
 
 /* Keys OpenSSL's provider config module handles itself. */

@@ -60,8 +60,7 @@ int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, 
 OSSL_FUNC_provider_random_bytes_fn ts_random_bytes;
 #endif
 
-#define TS_STRENGTH    256
-#define TS_MAX_REQUEST 4096
+#define TS_STRENGTH 256 /* TS_MAX_REQUEST is in pool.h, for the CLI too */
 
 extern const OSSL_DISPATCH ts_seed_rand_functions[];
 

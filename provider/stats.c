@@ -19,6 +19,7 @@
 
 #include <openssl/params.h>
 
+#include "timingseed/registry.h"
 #include "prov.h"
 
 enum field { F_STATE, F_CREDIT, F_SAMPLES, F_BITS, F_FAILURES, F_FAILED, NFIELDS };

@@ -15,15 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "timingseed/source.h"
-
 #define TS_BLOCK_BYTES	    32
 #define TS_BLOCK_CREDIT	    320 /* credited bits hashed into each block */
 #define TS_MAX_SOURCES	    16
 #define TS_ERR_MAX	    256
 #define TS_DEFAULT_DEADLINE 2000 /* ms per request */
+/*
+ * The largest request served at once: the provider's max_request, which
+ * get_seed refuses beyond and random_bytes splits into (128 blocks). The
+ * pool itself takes any length within its deadline.
+ */
+#define TS_MAX_REQUEST 4096
 
 struct ts_pool;
+struct ts_source;
 
 /* What one request did, for the trace and for error messages. */
 struct ts_seed_report {
