@@ -83,6 +83,20 @@ void ts_pool_free(struct ts_pool *pool);
  */
 int ts_pool_set(struct ts_pool *pool, const char *key, const char *value, char *err, size_t errlen);
 
+#define TS_KEY_MAX 64 /* room for every key of ts_pool_keys */
+
+/*
+ * Every key ts_pool_set understands for this pool, in the order a
+ * configuration is best applied: "sources", "deadline_ms", then for each
+ * source "credit.SRC" and "SRC.OPTION" for each of its options. Writes
+ * the first max of them into keys (NULL when max is 0) and returns how
+ * many there are.
+ */
+size_t ts_pool_keys(const struct ts_pool *pool, char (*keys)[TS_KEY_MAX], size_t max);
+
+/* Name of the pool's source i, in the order of ts_pool_stats; NULL past the last. */
+const char *ts_pool_source_name(const struct ts_pool *pool, size_t i);
+
 /*
  * Fill out with len full-entropy bytes. Returns 0, or -1 with rep->error
  * set; out is then wiped. rep may not be NULL.
@@ -96,7 +110,7 @@ int ts_pool_seed(struct ts_pool *pool, unsigned char *out, size_t len, struct ts
  */
 size_t ts_pool_startup(struct ts_pool *pool);
 
-/* Per-source statistics; returns the number of sources written. */
+/* Per-source statistics, in the pool's order; returns the number written. */
 size_t ts_pool_stats(struct ts_pool *pool, struct ts_source_stats *out, size_t max);
 
 const char *ts_source_state_name(enum ts_source_state s);
