@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The pool's configuration keys, in one place: ts_pool_set parses them and
- * ts_pool_keys lists them, from the same sources, so whoever reads a
+ * ts_pool_key lists them, from the same sources, so whoever reads a
  * configuration (the provider's openssl.cnf section, the CLI) needs no
  * list of its own. A source's options are parsed by options.h.
  */
@@ -144,26 +144,24 @@ int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err
 	return ret;
 }
 
-/* Key k of the list, when k < max; counts it either way. */
-static void list_key(char (*keys)[TS_KEY_MAX], size_t max, size_t *k, const char *a, const char *b)
-{
-	if (*k < max)
-		snprintf(keys[*k], TS_KEY_MAX, "%s%s%s", a, b ? "." : "", b ? b : "");
-	(*k)++;
-}
-
 /* No lock: the slots and their sources are fixed once the pool is made. */
-size_t ts_pool_keys(const struct ts_pool *p, char (*keys)[TS_KEY_MAX], size_t max)
+int ts_pool_key(const struct ts_pool *p, size_t i, char *buf, size_t len)
 {
+	static const char *const fixed[] = {"sources", "deadline_ms"};
 	const struct ts_option *o;
-	size_t i, k = 0;
+	size_t k;
 
-	list_key(keys, max, &k, "sources", NULL);
-	list_key(keys, max, &k, "deadline_ms", NULL);
-	for (i = 0; i < p->n; i++) {
-		list_key(keys, max, &k, "credit", p->s[i].src->name);
-		for (o = p->s[i].src->options; o != NULL && o->key != NULL; o++)
-			list_key(keys, max, &k, p->s[i].src->name, o->key);
+	if (i < 2)
+		return snprintf(buf, len, "%s", fixed[i]);
+	i -= 2;
+	for (k = 0; k < p->n; k++) {
+		const struct ts_source *src = p->s[k].src;
+
+		if (i-- == 0)
+			return snprintf(buf, len, "credit.%s", src->name);
+		for (o = src->options; o != NULL && o->key != NULL; o++)
+			if (i-- == 0)
+				return snprintf(buf, len, "%s.%s", src->name, o->key);
 	}
-	return k;
+	return -1;
 }

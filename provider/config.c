@@ -26,8 +26,6 @@
 #include <openssl/err.h>
 #include <openssl/params.h>
 
-#include "timingseed/options.h"
-#include "timingseed/registry.h"
 #include "prov.h"
 
 /* Keys OpenSSL's provider config module handles itself. */
@@ -38,42 +36,35 @@ struct keys {
 	size_t n;
 };
 
-static int add_key(struct keys *k, const char *a, const char *b)
+/* The pool's key i, in a string of its own for the table of params. */
+static int add_key(struct keys *k, const struct ts_pool *pool, size_t i)
 {
-	size_t len = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
-	char *s = OPENSSL_malloc(len);
+	int len = ts_pool_key(pool, i, NULL, 0);
+	char *s = len < 0 ? NULL : OPENSSL_malloc((size_t)len + 1);
 
 	if (s == NULL)
 		return 0;
-	snprintf(s, len, "%s%s%s", a, b ? "." : "", b ? b : "");
+	ts_pool_key(pool, i, s, (size_t)len + 1);
 	k->name[k->n++] = s;
 	return 1;
 }
 
-/* Every key this build understands. */
-static int known_keys(struct keys *k)
+/* Every key this build understands: the pool's, and the provider's trace. */
+static int known_keys(const struct ts_provctx *pc, struct keys *k)
 {
-	size_t max = 3, i;
-	const struct ts_option *o;
+	size_t n = 0, i;
 
-	for (i = 0; ts_sources[i] != NULL; i++)
-		for (max++, o = ts_sources[i]->options; o != NULL && o->key != NULL; o++)
-			max++;
+	while (ts_pool_key(pc->pool, n, NULL, 0) >= 0)
+		n++;
 	k->n = 0;
-	k->name = OPENSSL_zalloc(max * sizeof(char *));
+	k->name = OPENSSL_zalloc((n + 1) * sizeof(char *));
 	if (k->name == NULL)
 		return 0;
-	if (!add_key(k, "sources", NULL) || !add_key(k, "deadline_ms", NULL) ||
-	    !add_key(k, "trace", NULL))
-		return 0;
-	for (i = 0; ts_sources[i] != NULL; i++) {
-		if (!add_key(k, "credit", ts_sources[i]->name))
+	for (i = 0; i < n; i++)
+		if (!add_key(k, pc->pool, i))
 			return 0;
-		for (o = ts_sources[i]->options; o != NULL && o->key != NULL; o++)
-			if (!add_key(k, ts_sources[i]->name, o->key))
-				return 0;
-	}
-	return 1;
+	k->name[k->n] = OPENSSL_strdup("trace");
+	return k->name[k->n++] != NULL;
 }
 
 static void free_keys(struct keys *k)
@@ -147,7 +138,7 @@ int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_ge
 	size_t i;
 	int ok = 0;
 
-	if (known_keys(&k)) {
+	if (known_keys(pc, &k)) {
 		p = OPENSSL_zalloc((k.n + 2) * sizeof(*p));
 		val = OPENSSL_zalloc((k.n + 1) * sizeof(*val));
 	}
@@ -167,14 +158,8 @@ int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_ge
 		if (val[i] == NULL)
 			continue;
 		if (strcmp(k.name[i], "trace") == 0) {
-			bool on;
-
-			if (ts_parse_bool(val[i], &on) != 0) {
-				TS_RAISE(pc, TS_R_BAD_CONFIG, "trace: '%s' is not a boolean",
-					 val[i]);
+			if (!ts_trace_config(pc, val[i]))
 				goto out;
-			}
-			pc->trace |= on;
 		} else if (ts_pool_set(pc->pool, k.name[i], val[i], err, sizeof(err)) != 0) {
 			TS_RAISE(pc, TS_R_BAD_CONFIG, "%s", err);
 			goto out;

@@ -83,16 +83,14 @@ void ts_pool_free(struct ts_pool *pool);
  */
 int ts_pool_set(struct ts_pool *pool, const char *key, const char *value, char *err, size_t errlen);
 
-#define TS_KEY_MAX 64 /* room for every key of ts_pool_keys */
-
 /*
- * Every key ts_pool_set understands for this pool, in the order a
+ * Key i of every key ts_pool_set understands for this pool, in the order a
  * configuration is best applied: "sources", "deadline_ms", then for each
- * source "credit.SRC" and "SRC.OPTION" for each of its options. Writes
- * the first max of them into keys (NULL when max is 0) and returns how
- * many there are.
+ * source "credit.SRC" and "SRC.OPTION" for each of its options. Written
+ * into buf as snprintf writes; returns its length (buf may be NULL when
+ * len is 0), or -1 when i is past the last key.
  */
-size_t ts_pool_keys(const struct ts_pool *pool, char (*keys)[TS_KEY_MAX], size_t max);
+int ts_pool_key(const struct ts_pool *pool, size_t i, char *buf, size_t len);
 
 /* Name of the pool's source i, in the order of ts_pool_stats; NULL past the last. */
 const char *ts_pool_source_name(const struct ts_pool *pool, size_t i);
