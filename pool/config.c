@@ -145,23 +145,32 @@ int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err
 }
 
 /* No lock: the slots and their sources are fixed once the pool is made. */
-int ts_pool_key(const struct ts_pool *p, size_t i, char *buf, size_t len)
+int ts_pool_key(const struct ts_pool *p, size_t i, const char **a, const char **b)
 {
 	static const char *const fixed[] = {"sources", "deadline_ms"};
 	const struct ts_option *o;
 	size_t k;
 
-	if (i < 2)
-		return snprintf(buf, len, "%s", fixed[i]);
+	*b = NULL;
+	if (i < 2) {
+		*a = fixed[i];
+		return 0;
+	}
 	i -= 2;
 	for (k = 0; k < p->n; k++) {
 		const struct ts_source *src = p->s[k].src;
 
-		if (i-- == 0)
-			return snprintf(buf, len, "credit.%s", src->name);
+		if (i-- == 0) {
+			*a = "credit";
+			*b = src->name;
+			return 0;
+		}
 		for (o = src->options; o != NULL && o->key != NULL; o++)
-			if (i-- == 0)
-				return snprintf(buf, len, "%s.%s", src->name, o->key);
+			if (i-- == 0) {
+				*a = src->name;
+				*b = o->key;
+				return 0;
+			}
 	}
 	return -1;
 }

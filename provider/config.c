@@ -36,15 +36,14 @@ struct keys {
 	size_t n;
 };
 
-/* The pool's key i, in a string of its own for the table of params. */
-static int add_key(struct keys *k, const struct ts_pool *pool, size_t i)
+static int add_key(struct keys *k, const char *a, const char *b)
 {
-	int len = ts_pool_key(pool, i, NULL, 0);
-	char *s = len < 0 ? NULL : OPENSSL_malloc((size_t)len + 1);
+	size_t len = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
+	char *s = OPENSSL_malloc(len);
 
 	if (s == NULL)
 		return 0;
-	ts_pool_key(pool, i, s, (size_t)len + 1);
+	snprintf(s, len, "%s%s%s", a, b ? "." : "", b ? b : "");
 	k->name[k->n++] = s;
 	return 1;
 }
@@ -52,19 +51,19 @@ static int add_key(struct keys *k, const struct ts_pool *pool, size_t i)
 /* Every key this build understands: the pool's, and the provider's trace. */
 static int known_keys(const struct ts_provctx *pc, struct keys *k)
 {
+	const char *a, *b;
 	size_t n = 0, i;
 
-	while (ts_pool_key(pc->pool, n, NULL, 0) >= 0)
+	while (ts_pool_key(pc->pool, n, &a, &b) == 0)
 		n++;
 	k->n = 0;
 	k->name = OPENSSL_zalloc((n + 1) * sizeof(char *));
 	if (k->name == NULL)
 		return 0;
-	for (i = 0; i < n; i++)
-		if (!add_key(k, pc->pool, i))
+	for (i = 0; ts_pool_key(pc->pool, i, &a, &b) == 0; i++)
+		if (!add_key(k, a, b))
 			return 0;
-	k->name[k->n] = OPENSSL_strdup("trace");
-	return k->name[k->n++] != NULL;
+	return add_key(k, "trace", NULL);
 }
 
 static void free_keys(struct keys *k)

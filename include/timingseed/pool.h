@@ -86,11 +86,11 @@ int ts_pool_set(struct ts_pool *pool, const char *key, const char *value, char *
 /*
  * Key i of every key ts_pool_set understands for this pool, in the order a
  * configuration is best applied: "sources", "deadline_ms", then for each
- * source "credit.SRC" and "SRC.OPTION" for each of its options. Written
- * into buf as snprintf writes; returns its length (buf may be NULL when
- * len is 0), or -1 when i is past the last key.
+ * source "credit.SRC" and "SRC.OPTION" for each of its options. The key is
+ * *a, or *a "." *b when *b is not NULL (strings that live as long as the
+ * pool). Returns 0, or -1 when i is past the last key.
  */
-int ts_pool_key(const struct ts_pool *pool, size_t i, char *buf, size_t len);
+int ts_pool_key(const struct ts_pool *pool, size_t i, const char **a, const char **b);
 
 /* Name of the pool's source i, in the order of ts_pool_stats; NULL past the last. */
 const char *ts_pool_source_name(const struct ts_pool *pool, size_t i);
