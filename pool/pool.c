@@ -1,28 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The entropy pool: startup tests, continuous health tests, credit, and
- * scheduling of sources into SHA-256 blocks.
+ * The pool's request path: startup tests, continuous health tests, credit,
+ * and scheduling of sources into SHA-256 blocks.
  *
- * A request is served block by block. Each block round-robins over the
- * healthy sources, asking each for a share of the block's 320 credited
- * bits in proportion to the credited bits per second it delivered so far,
- * so fast sources carry most of the load while every block still holds
- * samples of at least two sources when two are healthy. Every chunk passes
- * the source's RCT and APT before it is hashed; a failure throws the whole
- * block away, so no served block ever holds samples of a failing source.
+ * A request is served block by block, each block hashing at least
+ * TS_BLOCK_CREDIT credited bits. Before each block the healthy sources are
+ * ranked by the credited bits per second they delivered so far, and the
+ * block is filled from the best one alone: collection is sequential, so
+ * one fast source fills a block soonest. A request's first served block
+ * also holds a token chunk (CHUNK_MIN samples) of the runner-up, so a
+ * request draws on two sources when two are healthy; later blocks do not
+ * (a block thrown away leaves the token due for the next). Every
+ * chunk passes the source's RCT and APT before it is hashed; a failure
+ * throws the whole block away, so no served block ever holds samples of a
+ * failing source.
  *
  * Sources are run on the calling thread, one after the other. Each
  * collection takes and gives back its own fds and threads (source.h), so
  * nothing of a source outlives a request and there is nothing to rebuild
- * after fork() but the startup tests, which a child redoes.
+ * after fork() but the startup tests, which a child redoes (fork.c).
  */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,119 +29,18 @@
 #include <openssl/evp.h>
 
 #include "timingseed/ea.h"
-#include "timingseed/pool.h"
+#include "timingseed/options.h"
+#include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "condition.h"
-#include "health.h"
+#include "pool_int.h"
 
-#define CHUNK_MAX	 4096 /* samples per collect() call */
 #define CHUNK_MIN	 32
 #define MAX_INTERMITTENT 3    /* health failures before a source is failed for good */
 #define STARTUP_FACTOR	 0.5  /* credit at most half the startup estimate */
 #define MIN_CREDIT	 1e-3 /* below this a source is not worth running */
-#define MAX_CREDIT	 8.0  /* 8-bit symbols */
-#define MAX_DEADLINE_MS	 60000
 
-struct slot {
-	const struct ts_source *src;
-	void *cfg;
-	bool enabled;
-	enum ts_source_state state;
-	double cap;    /* configured or default credit */
-	double credit; /* in force: min(cap, startup estimate * factor) */
-	double ns_per_sample;
-	struct ts_health health;
-	uint64_t samples;
-	double credited_bits;
-	uint64_t intermittent;
-	char why[TS_ERR_MAX]; /* last failure, or why unavailable */
-};
-
-struct ts_pool {
-	pthread_mutex_t lock;
-	struct ts_pool *next; /* in the fork list */
-	OSSL_LIB_CTX *libctx;
-	EVP_MD *sha256;
-	uint64_t *buf; /* raw samples; all zero between requests */
-	uint8_t *sym;
-	size_t n;
-	struct slot s[TS_MAX_SOURCES];
-	unsigned int deadline_ms;
-	uint64_t counter;
-	unsigned long fork_gen;
-};
-
-/*
- * Fork. The prepare handler takes every pool's lock so no pool is forked
- * mid-request (the child would inherit a held lock); the child's handler
- * bumps the generation, which makes each pool redo its startup tests.
- *
- * A mutex is not fair: a thread that requests seeds in a loop takes a
- * pool's lock again and again while the prepare handler waits for it
- * (fork() was seen waiting over a second behind requests of under a
- * millisecond). So while a fork is waiting, requests wait for it first
- * (pool_lock), and a fork waits for at most the request in progress.
- */
-static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ts_pool *pools;
-static unsigned long fork_gen;
-static atomic_int forking; /* threads in fork() between prepare and parent */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void pool_lock(struct ts_pool *p)
-{
-	while (atomic_load_explicit(&forking, memory_order_acquire) > 0)
-		sched_yield();
-	pthread_mutex_lock(&p->lock);
-}
-
-static void fork_prepare(void)
-{
-	struct ts_pool *p;
-
-	atomic_fetch_add_explicit(&forking, 1, memory_order_acq_rel);
-	pthread_mutex_lock(&pools_lock);
-	for (p = pools; p != NULL; p = p->next)
-		pthread_mutex_lock(&p->lock);
-}
-
-static void unlock_all(void)
-{
-	struct ts_pool *p;
-
-	for (p = pools; p != NULL; p = p->next)
-		pthread_mutex_unlock(&p->lock);
-	pthread_mutex_unlock(&pools_lock);
-}
-
-static void fork_parent(void)
-{
-	unlock_all();
-	atomic_fetch_sub_explicit(&forking, 1, memory_order_acq_rel);
-}
-
-static void fork_child(void)
-{
-	fork_gen++;
-	unlock_all();
-	/* Other threads' forks in progress are the parent's, not ours. */
-	atomic_store_explicit(&forking, 0, memory_order_release);
-}
-
-static void register_atfork(void)
-{
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
-}
-
-const char *ts_source_state_name(enum ts_source_state s)
-{
-	static const char *const names[] = {"untested", "healthy", "quarantined", "failed",
-					    "unavailable"};
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
-}
-
-static void slot_reset(struct slot *sl)
+void pool_slot_reset(struct slot *sl)
 {
 	const char *why = NULL;
 
@@ -190,14 +88,9 @@ struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
 			goto fail;
 		sl->enabled = true;
 		sl->cap = srcs[i]->default_credit;
-		slot_reset(sl);
+		pool_slot_reset(sl);
 	}
-	p->fork_gen = fork_gen;
-	pthread_once(&atfork_once, register_atfork);
-	pthread_mutex_lock(&pools_lock);
-	p->next = pools;
-	pools = p;
-	pthread_mutex_unlock(&pools_lock);
+	pool_join(p);
 	return p;
 fail:
 	p->next = NULL;
@@ -216,18 +109,11 @@ struct ts_pool *ts_pool_new(void)
 
 void ts_pool_free(struct ts_pool *p)
 {
-	struct ts_pool **pp;
 	size_t i;
 
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&pools_lock);
-	for (pp = &pools; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	pthread_mutex_unlock(&pools_lock);
+	pool_leave(p);
 	for (i = 0; i < p->n; i++)
 		ts_config_free(p->s[i].cfg);
 	OPENSSL_clear_free(p->buf, CHUNK_MAX * sizeof(*p->buf));
@@ -236,134 +122,6 @@ void ts_pool_free(struct ts_pool *p)
 	OSSL_LIB_CTX_free(p->libctx);
 	pthread_mutex_destroy(&p->lock);
 	OPENSSL_free(p);
-}
-
-/* ---- configuration ---------------------------------------------------- */
-
-static struct slot *find_slot(struct ts_pool *p, const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		if (strlen(p->s[i].src->name) == len && strncmp(p->s[i].src->name, name, len) == 0)
-			return &p->s[i];
-	return NULL;
-}
-
-static int set_sources(struct ts_pool *p, const char *value, char *err, size_t errlen)
-{
-	bool want[TS_MAX_SOURCES] = {false};
-	const char *s = value, *e;
-	size_t i, count = 0;
-
-	for (; *s != '\0'; s = *e ? e + 1 : e) {
-		struct slot *sl;
-		const char *why = NULL;
-
-		while (*s == ' ')
-			s++;
-		for (e = s; *e != '\0' && *e != ','; e++)
-			;
-		i = (size_t)(e - s);
-		while (i > 0 && s[i - 1] == ' ')
-			i--;
-		sl = find_slot(p, s, i);
-		if (sl == NULL) {
-			snprintf(err, errlen, "sources: unknown source '%.*s'", (int)i, s);
-			return -1;
-		}
-		if (!sl->src->available(&why)) {
-			snprintf(err, errlen, "sources: %s is not available here: %s",
-				 sl->src->name, why ? why : "?");
-			return -1;
-		}
-		want[sl - p->s] = true;
-		count++;
-	}
-	if (count == 0) {
-		snprintf(err, errlen, "sources: no source named");
-		return -1;
-	}
-	for (i = 0; i < p->n; i++)
-		p->s[i].enabled = want[i];
-	return 0;
-}
-
-static int parse_double(const char *v, double lo, double hi, double *out)
-{
-	char *end;
-	double d;
-
-	if (v == NULL || *v == '\0')
-		return -1;
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(d) || d < lo || d > hi)
-		return -1;
-	*out = d;
-	return 0;
-}
-
-static int pool_set(struct ts_pool *p, const char *key, const char *value, char *err, size_t errlen)
-{
-	const char *dot = strchr(key, '.');
-	struct slot *sl;
-	double d;
-
-	if (value == NULL)
-		value = "";
-	if (strcmp(key, "sources") == 0)
-		return set_sources(p, value, err, errlen);
-	if (strcmp(key, "deadline_ms") == 0) {
-		if (parse_double(value, 1, MAX_DEADLINE_MS, &d) != 0 || d != floor(d)) {
-			snprintf(err, errlen, "deadline_ms: '%s' is not an integer in 1..%d", value,
-				 MAX_DEADLINE_MS);
-			return -1;
-		}
-		p->deadline_ms = (unsigned int)d;
-		return 0;
-	}
-	if (dot == NULL) {
-		snprintf(err, errlen, "unknown key '%s'", key);
-		return -1;
-	}
-	if (strncmp(key, "credit.", 7) == 0) {
-		sl = find_slot(p, dot + 1, strlen(dot + 1));
-		if (sl == NULL) {
-			snprintf(err, errlen, "%s: unknown source '%s'", key, dot + 1);
-			return -1;
-		}
-		if (parse_double(value, 0, MAX_CREDIT, &d) != 0) {
-			snprintf(err, errlen, "%s: '%s' is not a number of bits in 0..8", key,
-				 value);
-			return -1;
-		}
-		sl->cap = d;
-		if (sl->state != TS_SRC_UNAVAILABLE && sl->state != TS_SRC_FAILED)
-			sl->state = TS_SRC_UNTESTED; /* re-estimate under the new cap */
-		return 0;
-	}
-	sl = find_slot(p, key, (size_t)(dot - key));
-	if (sl == NULL) {
-		snprintf(err, errlen, "unknown key '%s' (no source '%.*s')", key, (int)(dot - key),
-			 key);
-		return -1;
-	}
-	return ts_config_set(sl->src, sl->cfg, dot + 1, value, err, errlen);
-}
-
-int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err, size_t errlen)
-{
-	int ret;
-
-	if (key == NULL) {
-		snprintf(err, errlen, "missing key");
-		return -1;
-	}
-	pool_lock(p);
-	ret = pool_set(p, key, value, err, errlen);
-	pthread_mutex_unlock(&p->lock);
-	return ret;
 }
 
 /* ---- collection ------------------------------------------------------- */
@@ -568,67 +326,7 @@ out:
 	return ret;
 }
 
-/* "name=SAMPLESxCREDIT" per source used, "; failures name=N[ (failed)]". */
-static void describe_use(struct ts_pool *p, const uint64_t *used, struct ts_seed_report *rep)
-{
-	size_t i, off = 0, len = sizeof(rep->sources);
-	bool any = false;
-
-	for (i = 0; i < p->n && off < len; i++)
-		if (used[i] > 0)
-			off += (size_t)snprintf(rep->sources + off, len - off, "%s%s=%llux%.3f",
-						off ? "," : "", p->s[i].src->name,
-						(unsigned long long)used[i], p->s[i].credit);
-	for (i = 0; i < p->n && off < len; i++) {
-		if (p->s[i].intermittent == 0)
-			continue;
-		off += (size_t)snprintf(rep->sources + off, len - off, "%s%s=%llu%s",
-					any ? "," : "; health failures ", p->s[i].src->name,
-					(unsigned long long)p->s[i].intermittent,
-					p->s[i].state == TS_SRC_FAILED ? " (failed)" : "");
-		any = true;
-	}
-}
-
-/* Why no source can serve: each enabled source's reason, joined. */
-static void explain(struct ts_pool *p, struct ts_seed_report *rep, const char *what)
-{
-	size_t i, off;
-
-	off = (size_t)snprintf(rep->error, sizeof(rep->error), "%s", what);
-	for (i = 0; i < p->n && off < sizeof(rep->error); i++) {
-		struct slot *sl = &p->s[i];
-
-		if (!sl->enabled || sl->state == TS_SRC_HEALTHY)
-			continue;
-		off += (size_t)snprintf(rep->error + off, sizeof(rep->error) - off, "; %s: %s",
-					sl->src->name,
-					sl->why[0] ? sl->why : ts_source_state_name(sl->state));
-	}
-}
-
-/*
- * In a child, before it uses or reports anything: its startup tests are its
- * own, its blocks and its counts of served samples too (a source failed for
- * good stays failed). Called with p->lock held.
- */
-static void after_fork(struct ts_pool *p)
-{
-	size_t i;
-
-	if (p->fork_gen == fork_gen)
-		return;
-	for (i = 0; i < p->n; i++) {
-		if (p->s[i].state != TS_SRC_FAILED)
-			slot_reset(&p->s[i]);
-		p->s[i].samples = 0;
-		p->s[i].credited_bits = 0;
-	}
-	p->counter = 0;
-	p->fork_gen = fork_gen;
-}
-
-/* Startup tests for whatever needs them; the number of healthy sources. */
+/* Whether sl is to be tested before it serves. */
 static bool needs_startup(const struct slot *sl)
 {
 	return sl->enabled && (sl->state == TS_SRC_UNTESTED || sl->state == TS_SRC_QUARANTINED);
@@ -648,7 +346,7 @@ static size_t startup_all(struct ts_pool *p, uint64_t deadline)
 {
 	size_t i;
 
-	after_fork(p);
+	pool_after_fork(p);
 	for (i = 0; i < p->n; i++)
 		if (needs_startup(&p->s[i]))
 			startup(p, &p->s[i], deadline);
@@ -668,7 +366,7 @@ static void startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried)
 {
 	size_t i, candidates = 0;
 
-	after_fork(p);
+	pool_after_fork(p);
 	for (i = 0; i < p->n; i++)
 		candidates += needs_startup(&p->s[i]) && !tried[i];
 	if (candidates == 0 || count_healthy(p) >= 2)
@@ -702,7 +400,7 @@ size_t ts_pool_startup(struct ts_pool *p)
 
 	pool_lock(p);
 	n = startup_all(p, ts_now_ns() + (uint64_t)p->deadline_ms * 1000000u);
-	pthread_mutex_unlock(&p->lock);
+	pool_unlock(p);
 	return n;
 }
 
@@ -718,7 +416,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 
 	while (off < len) {
 		struct slot *h[TS_MAX_SOURCES];
-		size_t nh = 0, take;
+		size_t nh = 0, part;
 		enum block_result r;
 
 		startup_needed(p, deadline, tried); /* again after a source failed */
@@ -726,7 +424,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			if (p->s[i].enabled && p->s[i].state == TS_SRC_HEALTHY)
 				h[nh++] = &p->s[i];
 		if (nh == 0) {
-			explain(p, rep, "no healthy source can serve the request");
+			pool_explain(p, rep, "no healthy source can serve the request");
 			return -1;
 		}
 		rank(h, nh);
@@ -743,9 +441,9 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			snprintf(rep->error, sizeof(rep->error), "SHA-256 conditioning failed");
 			return -1;
 		}
-		take = len - off < TS_BLOCK_BYTES ? len - off : TS_BLOCK_BYTES;
-		memcpy(out + off, block, take);
-		off += take;
+		part = len - off < TS_BLOCK_BYTES ? len - off : TS_BLOCK_BYTES;
+		memcpy(out + off, block, part);
+		off += part;
 		for (i = 0; i < p->n; i++) {
 			if (pend.samples[i] == 0)
 				continue;
@@ -755,7 +453,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			used[i] += pend.samples[i];
 		}
 	}
-	describe_use(p, used, rep);
+	pool_describe_use(p, used, rep);
 	OPENSSL_cleanse(block, sizeof(block));
 	return 0;
 }
@@ -770,7 +468,7 @@ int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_se
 	/* The deadline bounds this request's own collection: time spent
 	 * waiting for other threads' requests must not use it up. */
 	ret = seed_locked(p, out, len, rep, ts_now_ns());
-	pthread_mutex_unlock(&p->lock);
+	pool_unlock(p);
 	rep->elapsed_ns = ts_now_ns() - start;
 	if (ret == 0) {
 		rep->bytes = len;
@@ -779,43 +477,4 @@ int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_se
 		rep->credited_bits = 0;
 	}
 	return ret;
-}
-
-size_t ts_pool_stats(struct ts_pool *p, struct ts_source_stats *out, size_t max)
-{
-	size_t i, k = 0;
-
-	pool_lock(p);
-	after_fork(p); /* a child reports its own state, not its parent's */
-	for (i = 0; i < p->n && k < max; i++) {
-		struct slot *sl = &p->s[i];
-		struct ts_source_stats *st = &out[k++];
-
-		st->name = sl->src->name;
-		st->state = sl->enabled ? sl->state : TS_SRC_UNAVAILABLE;
-		st->credit = sl->state == TS_SRC_HEALTHY ? sl->credit : 0;
-		st->default_credit = sl->cap;
-		st->samples = sl->samples;
-		st->credited_bits = sl->credited_bits;
-		st->intermittent = sl->intermittent;
-		st->permanent = sl->state == TS_SRC_FAILED;
-		snprintf(st->last_failure, sizeof(st->last_failure), "%s",
-			 sl->enabled ? sl->why : "not in 'sources'");
-	}
-	pthread_mutex_unlock(&p->lock);
-	return k;
-}
-
-int ts_pool_verify_zeroized(struct ts_pool *p)
-{
-	size_t i;
-	uint64_t acc = 0;
-
-	pool_lock(p);
-	for (i = 0; i < CHUNK_MAX; i++)
-		acc |= p->buf[i];
-	for (i = 0; i < TS_STARTUP_SAMPLES; i++)
-		acc |= p->sym[i];
-	pthread_mutex_unlock(&p->lock);
-	return acc == 0;
 }

@@ -48,30 +48,22 @@ static int add_key(struct keys *k, const char *a, const char *b)
 	return 1;
 }
 
-/* Every key this build understands. */
-static int known_keys(struct keys *k)
+/* Every key this build understands: the pool's, and the provider's trace. */
+static int known_keys(const struct ts_provctx *pc, struct keys *k)
 {
-	size_t max = 3, i;
-	const struct ts_option *o;
+	const char *a, *b;
+	size_t n = 0, i;
 
-	for (i = 0; ts_sources[i] != NULL; i++)
-		for (max++, o = ts_sources[i]->options; o != NULL && o->key != NULL; o++)
-			max++;
+	while (ts_pool_key(pc->pool, n, &a, &b) == 0)
+		n++;
 	k->n = 0;
-	k->name = OPENSSL_zalloc(max * sizeof(char *));
+	k->name = OPENSSL_zalloc((n + 1) * sizeof(char *));
 	if (k->name == NULL)
 		return 0;
-	if (!add_key(k, "sources", NULL) || !add_key(k, "deadline_ms", NULL) ||
-	    !add_key(k, "trace", NULL))
-		return 0;
-	for (i = 0; ts_sources[i] != NULL; i++) {
-		if (!add_key(k, "credit", ts_sources[i]->name))
+	for (i = 0; ts_pool_key(pc->pool, i, &a, &b) == 0; i++)
+		if (!add_key(k, a, b))
 			return 0;
-		for (o = ts_sources[i]->options; o != NULL && o->key != NULL; o++)
-			if (!add_key(k, ts_sources[i]->name, o->key))
-				return 0;
-	}
-	return 1;
+	return add_key(k, "trace", NULL);
 }
 
 static void free_keys(struct keys *k)
@@ -145,7 +137,7 @@ int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_ge
 	size_t i;
 	int ok = 0;
 
-	if (known_keys(&k)) {
+	if (known_keys(pc, &k)) {
 		p = OPENSSL_zalloc((k.n + 2) * sizeof(*p));
 		val = OPENSSL_zalloc((k.n + 1) * sizeof(*val));
 	}
@@ -165,14 +157,8 @@ int ts_config_apply(struct ts_provctx *pc, OSSL_FUNC_core_get_params_fn *core_ge
 		if (val[i] == NULL)
 			continue;
 		if (strcmp(k.name[i], "trace") == 0) {
-			bool on;
-
-			if (ts_parse_bool(val[i], &on) != 0) {
-				TS_RAISE(pc, TS_R_BAD_CONFIG, "trace: '%s' is not a boolean",
-					 val[i]);
+			if (!ts_trace_config(pc, val[i]))
 				goto out;
-			}
-			pc->trace |= on;
 		} else if (ts_pool_set(pc->pool, k.name[i], val[i], err, sizeof(err)) != 0) {
 			TS_RAISE(pc, TS_R_BAD_CONFIG, "%s", err);
 			goto out;

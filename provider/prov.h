@@ -25,7 +25,7 @@ struct ts_provctx {
 	OSSL_FUNC_core_set_error_debug_fn *set_error_debug;
 	OSSL_FUNC_core_vset_error_fn *vset_error;
 	struct ts_pool *pool;
-	int trace; /* TIMINGSEED_DEBUG */
+	int trace; /* TIMINGSEED_DEBUG=1 or the section's trace key */
 	/* Statistics params (stats.c). */
 	char **stat_names;
 	size_t nstats;
@@ -46,7 +46,13 @@ void ts_raise(const struct ts_provctx *pc, const char *file, int line, const cha
 	      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 #define TS_RAISE(pc, reason, ...) ts_raise(pc, __FILE__, __LINE__, __func__, reason, __VA_ARGS__)
 
-/* The TIMINGSEED_DEBUG line for one served (or refused) request. */
+/* serve.c. The trace: on when TIMINGSEED_DEBUG is "1" (the process's). */
+int ts_trace_from_env(void);
+
+/* The section's `trace` key, a boolean that can only turn it on; 0 after an error. */
+int ts_trace_config(struct ts_provctx *pc, const char *value);
+
+/* The trace line for one served (or refused) request. */
 void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep);
 
 /*
@@ -60,8 +66,7 @@ int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, 
 OSSL_FUNC_provider_random_bytes_fn ts_random_bytes;
 #endif
 
-#define TS_STRENGTH    256
-#define TS_MAX_REQUEST 4096
+#define TS_STRENGTH 256 /* TS_MAX_REQUEST is in pool.h, for the CLI too */
 
 extern const OSSL_DISPATCH ts_seed_rand_functions[];
 

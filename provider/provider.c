@@ -2,12 +2,12 @@
 /*
  * The provider: entry point, algorithm query, provider parameters, error
  * strings. Everything OpenSSL-facing about the RAND itself is in
- * seed_rand.c; the entropy is made in pool/.
+ * seed_rand.c (and random_bytes.c), serving and the trace in serve.c,
+ * statistics in stats.c, configuration in config.c; the entropy is made
+ * in pool/.
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -32,30 +32,6 @@ void ts_raise(const struct ts_provctx *pc, const char *file, int line, const cha
 	va_start(ap, fmt);
 	pc->vset_error(pc->handle, (uint32_t)reason, fmt, ap);
 	va_end(ap);
-}
-
-void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep)
-{
-	if (!pc->trace)
-		return;
-	if (rep->error[0] != '\0')
-		fprintf(stderr, "timingseed: %s failed after %.3f ms: %s\n", what,
-			rep->elapsed_ns / 1e6, rep->error);
-	else
-		fprintf(stderr,
-			"timingseed: %s %zu bytes, %.1f credited bits, sources %s, %.3f ms\n", what,
-			rep->bytes, rep->credited_bits, rep->sources, rep->elapsed_ns / 1e6);
-}
-
-int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len)
-{
-	struct ts_seed_report rep;
-	int ok = ts_pool_seed(pc->pool, out, len, &rep) == 0;
-
-	ts_trace(pc, what, &rep);
-	if (!ok)
-		TS_RAISE(pc, TS_R_SEED_FAILED, "%s of %zu bytes: %s", what, len, rep.error);
-	return ok;
 }
 
 static const OSSL_ITEM reason_strings[] = {
@@ -142,13 +118,6 @@ static const OSSL_DISPATCH provider_functions[] = {
 	{0, NULL},
 };
 
-static int trace_enabled(void)
-{
-	const char *v = secure_getenv("TIMINGSEED_DEBUG");
-
-	return v != NULL && strcmp(v, "1") == 0;
-}
-
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
 							      const OSSL_DISPATCH *in,
 							      const OSSL_DISPATCH **out,
@@ -184,7 +153,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 		return 0;
 	}
 	*pc = core;
-	pc->trace = trace_enabled();
+	pc->trace = ts_trace_from_env();
 	pc->pool = ts_pool_new();
 	if (pc->pool == NULL || !ts_stats_init(pc, prov_gettable_base, ts_seed_ctx_gettable_base)) {
 		TS_RAISE(pc, TS_R_INTERNAL, "%s",

@@ -10,7 +10,7 @@
  *   <source>.failures       uint64 health-test failures (intermittent)
  *   <source>.failed         int    1 once failed for good
  *
- * The names depend on the sources compiled in, so the gettable tables are
+ * The names depend on the pool's sources, so the gettable tables are
  * built once at provider init.
  */
 #include <stdio.h>
@@ -71,14 +71,14 @@ int ts_stats_init(struct ts_provctx *pc, const OSSL_PARAM *prov_base, const OSSL
 {
 	size_t n, i;
 
-	for (n = 0; ts_sources[n] != NULL; n++)
+	for (n = 0; ts_pool_source_name(pc->pool, n) != NULL; n++)
 		;
 	pc->nstats = n * NFIELDS;
 	pc->stat_names = OPENSSL_zalloc((pc->nstats ? pc->nstats : 1) * sizeof(char *));
 	if (pc->stat_names == NULL)
 		return 0;
 	for (i = 0; i < pc->nstats; i++) {
-		const char *src = ts_sources[i / NFIELDS]->name;
+		const char *src = ts_pool_source_name(pc->pool, i / NFIELDS);
 		size_t len = strlen(src) + strlen(field_names[i % NFIELDS]) + 2;
 
 		pc->stat_names[i] = OPENSSL_malloc(len);
@@ -123,7 +123,7 @@ static int set_one(OSSL_PARAM *p, const struct ts_source_stats *st, enum field f
 int ts_stats_get(const struct ts_provctx *pc, OSSL_PARAM params[])
 {
 	struct ts_source_stats st[TS_MAX_SOURCES];
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 	OSSL_PARAM *p;
 
 	for (p = params; p != NULL && p->key != NULL; p++) {
@@ -134,10 +134,9 @@ int ts_stats_get(const struct ts_provctx *pc, OSSL_PARAM params[])
 			continue;
 		if (n == 0)
 			n = ts_pool_stats(pc->pool, st, TS_MAX_SOURCES);
-		for (j = 0; j < n; j++)
-			if (strcmp(st[j].name, ts_sources[i / NFIELDS]->name) == 0 &&
-			    !set_one(p, &st[j], (enum field)(i % NFIELDS)))
-				return 0;
+		/* ts_pool_stats keeps the order of ts_pool_source_name. */
+		if (i / NFIELDS < n && !set_one(p, &st[i / NFIELDS], (enum field)(i % NFIELDS)))
+			return 0;
 	}
 	return 1;
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * openentropy's two byte extractors, for the openentropy-compatible view
- * of a sample stream. They shape bytes; they add no entropy, and nothing
- * here is credited.
+ * openentropy's two byte extractors (extract.h), for the
+ * openentropy-compatible view of a sample stream. They shape bytes; they
+ * add no entropy, and nothing here is credited.
  */
-#include "timingseed/source.h"
+#include "timingseed/extract.h"
 
 /*
  * d[i] = t[i+1] - t[i] (wrapping), x[i] = d[i] ^ d[i+1], each x[i] folded

@@ -20,7 +20,7 @@
  * What an attacker sees. The write sizes come from an LCG the collector
  * seeds from the tick counter; the pipe order is round-robin. Both are
  * known or guessable and are worth nothing: credit is measured with the
- * write size fixed (DESIGN.md). A local process can load the same
+ * write size fixed (docs/sources.md). A local process can load the same
  * allocator and caches to bias the timings, and a hypervisor sees and can
  * forge the counter itself; the health tests catch a collapse, not a
  * careful forger.

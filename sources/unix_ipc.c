@@ -94,6 +94,8 @@ static const struct ts_option options[] = {
 	{NULL, 0, 0, 0, 0, false, NULL},
 };
 
+#ifdef __linux__ /* memfd_create, MFD_CLOEXEC, O_TMPFILE */
+
 struct receiver {
 	int (*ch)[2]; /* [k][1] is the receiver's end */
 	size_t nc;
@@ -398,6 +400,19 @@ out_free:
 	free(rbuf);
 	return ret;
 }
+
+#else /* !__linux__ */
+
+static bool unix_ipc_available(const char **why)
+{
+	*why = "memfd passing is Linux only; not compiled in this build";
+	return false;
+}
+
+/* Never called here: available() is false. */
+#define unix_ipc_collect ts_collect_unsupported
+
+#endif /* __linux__ */
 
 const struct ts_source ts_source_unix_ipc = {
 	.name = "unix_ipc",

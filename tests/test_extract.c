@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "timingseed/source.h"
+#include "timingseed/extract.h"
 
 static void test_timing_entropy_readme_vector(void **state)
 {

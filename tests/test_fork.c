@@ -34,6 +34,7 @@
 
 #include "health.h"
 #include "timingseed/pool.h"
+#include "timingseed/source.h"
 #include "timingseed/tick.h"
 #include "util.h"
 

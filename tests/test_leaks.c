@@ -39,7 +39,7 @@
 #include <openssl/rand.h>
 
 #include "timingseed/pool.h"
-#include "timingseed/source.h"
+#include "timingseed/registry.h"
 #include "util.h"
 
 #define SEEDS	    10000

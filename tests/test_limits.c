@@ -25,7 +25,7 @@
 #include <openssl/rand.h>
 
 #include "timingseed/pool.h"
-#include "timingseed/source.h"
+#include "timingseed/registry.h"
 #include "util.h"
 
 static struct rlimit saved;

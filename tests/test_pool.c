@@ -50,7 +50,7 @@ static void test_good_sources_serve(void **state)
 	assert_int_equal(ts_pool_seed(p, a, sizeof(a), &rep), 0);
 	assert_int_equal(rep.bytes, 48);
 	assert_true(rep.credited_bits >= 2 * TS_BLOCK_CREDIT);
-	/* Every block draws on both sources. */
+	/* The request draws on both: its first block holds a token chunk of the runner-up. */
 	assert_non_null(strstr(rep.sources, "fault_good="));
 	assert_non_null(strstr(rep.sources, "fault_good2="));
 	assert_int_equal(ts_pool_seed(p, b, sizeof(b), &rep), 0);

@@ -20,7 +20,7 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
-#include "timingseed/source.h"
+#include "timingseed/registry.h"
 #include "util.h"
 
 typedef int (*stats_get_fn)(void *, OSSL_PARAM *);

@@ -17,7 +17,8 @@
 #include <sys/auxv.h>
 #endif
 
-#include "timingseed/source.h"
+#include "timingseed/options.h"
+#include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "util.h"
 

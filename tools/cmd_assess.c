@@ -27,7 +27,8 @@
 #include <string.h>
 
 #include "timingseed/ea.h"
-#include "timingseed/source.h"
+#include "timingseed/options.h"
+#include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "cli.h"
 

@@ -48,7 +48,9 @@
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 
+#include "timingseed/options.h"
 #include "timingseed/pool.h"
+#include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "cli.h"
 

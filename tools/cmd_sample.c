@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "timingseed/source.h"
+#include "timingseed/extract.h"
+#include "timingseed/options.h"
+#include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "cli.h"
 

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "timingseed/options.h"
 #include "timingseed/pool.h"
+#include "timingseed/registry.h"
 #include "cli.h"
 
 int cmd_sources(int argc, char **argv)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SP 800-90B (January 2018) section 6.3 non-IID min-entropy estimators,
- * computed as NIST's reference tool (SP800-90B_EntropyAssessment,
- * ea_non_iid, initial entropy estimate, all bits) computes them.
+ * computed as NIST's ea_non_iid computes them. A library of its own: the
+ * pool runs ts_ea_startup() in its startup test, the CLI the whole
+ * assessment; nothing here knows of either. docs/estimators.md has what
+ * was measured against known entropy and where the computation differs
+ * from ea_non_iid.
  *
  * Units. Every estimator returns min-entropy in bits per symbol of its
  * input: 0..k for k-bit symbols, 0..1 for a bit string. An estimator that
@@ -12,62 +15,6 @@
  * does one that runs out of memory, with errno ENOMEM. Symbols are bytes
  * below 2^k; bit strings hold one bit per byte (0 or 1), as ea_non_iid's
  * internal bit string does. All functions are reentrant.
- *
- * What ts_ea_assess() does, as `ea_non_iid -i -a FILE [bits]` does:
- *  - the word size is `bits`, or, when 0, the position of the highest bit
- *    set in any symbol (ea_non_iid's inference); a symbol that does not fit
- *    in `bits` is an error, and so is n * bits >= 2^31;
- *  - fewer than two distinct symbols: nothing runs, the minimum is 0;
- *  - exactly two distinct symbols: they are mapped to 0 and 1 (order kept)
- *    and all ten estimators run on that binary sequence; no bit string;
- *  - more: the seven estimators that take any alphabet (MCV, t-tuple, LRS,
- *    MultiMCW, Lag, MultiMMC, LZ78Y; the predictors' 1/k floor uses the
- *    number of distinct symbols) run on the symbols, giving H_original;
- *    the symbols are then written out as a bit string, `bits` bits each,
- *    most significant first, and all ten run on it, giving H_bitstring;
- *  - the estimate is min(bits, H_original, bits * H_bitstring) (90B 3.1.3).
- * The report lists each estimate in bits per sample: bit-string estimates
- * appear multiplied by `bits`, under "bitstring.<name>", so the minimum is
- * the smallest entry.
- *
- * Measured against known entropy (tests/test_ea.c, xoshiro256** data):
- *  - uniform bytes, n = 1e6: MCV 7.881, t-tuple 7.881, LRS 7.942, the
- *    predictors 7.908 to 7.947; bit string 0.892 (compression, binding:
- *    x8 = 7.137) to 0.9995; minimum 7.137. NIST's truerand_8bit.bin (the
- *    same kind of data, n = 1e6) gives MCV 7.865, compression 0.904 and
- *    7.234 in NIST's self-test results. On /dev/urandom a pair of bytes seen
- *    35 times can let t-tuple bind at 7.35: that is the standard's rule.
- *  - one byte value with p = 0.5, the rest uniform, n = 2e5: MCV 0.990
- *    (true 1; 0.992 is the bound's own margin), minimum 0.965 (t-tuple).
- *  - a 50-byte block repeated, n = 1e5: t-tuple and LRS 0, Lag and MultiMMC
- *    0.00007, LZ78Y 0.028 (MCV alone: 4.59); minimum 0.
- *  - constant data: 0.
- *  - bits, n = 2e5: fair: MCV 0.989, minimum 0.818 (collision; true 1);
- *    P(1) = 0.25: MCV and the predictors 0.408 (true 0.415), minimum 0.245
- *    (compression); a chain that keeps its bit with p = 0.9: Markov 0.158,
- *    Lag, MultiMMC and LZ78Y 0.150 (true rate 0.152), minimum 0.077
- *    (collision). The standard's estimators err low, never high, here.
- * Checked against NIST's numbers: the predictors' last steps and the
- * compression bisection reproduce NIST's self-test results (ringOsc,
- * truerand, data.pi) to the last digit; the predictors, t-tuple and LRS
- * were checked equal to straight transcriptions of ea_non_iid's loops and
- * to naive tuple counts on 2-, 4- and 8-bit and binary data.
- *
- * Where the computation differs from ea_non_iid (same results otherwise;
- * the comments in pool/ea/ say more):
- *  - t-tuple and LRS: counts come from a suffix array built with SA-IS and
- *    an LCP array, read through a bottom-up walk of the LCP intervals, not
- *    from libdivsufsort and Kaufer's algorithm; the counts are the same.
- *    powl runs only where it can give the maximum (periodic data has
- *    millions of lengths to try); the maximum is the same;
- *  - MultiMMC and LZ78Y keep their dictionaries in direct tables or hash
- *    tables instead of std::map, and Lag on bit strings reads its matches
- *    off a 128-bit history word: same predictions, same counts. In the
- *    first 16 symbols, where ea_non_iid's own binary and non-binary
- *    MultiMMC disagree (a count set to 1 or incremented), both of ours
- *    follow the non-binary code;
- *  - collision and compression clamp a rounding-negative variance to 0
- *    instead of taking its square root (NaN in ea_non_iid).
  */
 #ifndef TIMINGSEED_EA_H
 #define TIMINGSEED_EA_H
@@ -113,29 +60,28 @@ struct ts_ea_report {
 };
 
 /*
- * The whole section 6.3 assessment (see above). bits = 0 infers the word
- * size. Returns 0, or -1 with errno EINVAL (bits > 8, a symbol wider than
- * bits, n < 2) or ENOMEM. progress, when not NULL, is called with each
- * estimator's report name before it runs.
+ * The whole section 6.3 assessment, as `ea_non_iid -i -a FILE [bits]`
+ * makes it: estimators on the symbols and on their bit string, minimum
+ * min(bits, h_original, bits * h_bitstring) (docs/estimators.md says which
+ * run when). bits = 0 infers the word size as ea_non_iid does. Returns 0,
+ * or -1 with errno EINVAL (bits > 8, a symbol wider than bits, n < 2) or
+ * ENOMEM. progress, when not NULL, is called with each estimator's report
+ * name before it runs.
  */
 int ts_ea_assess(const uint8_t *sym, size_t n, unsigned bits, struct ts_ea_report *r);
 int ts_ea_assess_progress(const uint8_t *sym, size_t n, unsigned bits, struct ts_ea_report *r,
 			  void (*progress)(const char *name, void *arg), void *arg);
 
 /*
- * The estimate the pool runs on a source's startup samples (8-bit
- * symbols, TS_STARTUP_SAMPLES of them), in bits per sample: the minimum of
- * MCV, Lag, t-tuple and LRS on the symbols and of 8 x (MCV, collision,
- * Markov) on their bit string; about 0.1 ms for 1024 samples. Lag, LRS and
- * Markov see dependence that MCV cannot: repeats within 128 samples, any
- * long repeated stretch (a counter, a cycle), bit-to-bit correlation. The
- * others cannot run on so few samples (compression > 6000 bits, MultiMCW
- * > 4095 symbols) or cost about 1 ms each per start (MultiMMC, LZ78Y).
+ * A quick estimate for a startup test on few 8-bit symbols (1024 take
+ * about 0.1 ms), in bits per sample: the minimum of MCV, Lag, t-tuple and
+ * LRS on the symbols and of 8 x (MCV, collision, Markov) on their bit
+ * string (docs/estimators.md says why these). 0 when out of memory.
  */
 double ts_ea_startup(const uint8_t *sym, size_t n);
 
 /*
- * Building blocks shared by the estimator files (pool/ea/), exposed for
+ * Building blocks shared by the estimator files (ea/), exposed for
  * the tests; callers want the functions above.
  *
  * ts_ea_predictor_h: the predictors' last steps (6.3.7 step 5 ff.): C

@@ -15,15 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "timingseed/source.h"
-
 #define TS_BLOCK_BYTES	    32
 #define TS_BLOCK_CREDIT	    320 /* credited bits hashed into each block */
 #define TS_MAX_SOURCES	    16
 #define TS_ERR_MAX	    256
 #define TS_DEFAULT_DEADLINE 2000 /* ms per request */
+/*
+ * The largest request served at once: the provider's max_request, which
+ * get_seed refuses beyond and random_bytes splits into (128 blocks). The
+ * pool itself takes any length within its deadline.
+ */
+#define TS_MAX_REQUEST 4096
 
 struct ts_pool;
+struct ts_source;
 
 /* What one request did, for the trace and for error messages. */
 struct ts_seed_report {
@@ -79,6 +84,18 @@ void ts_pool_free(struct ts_pool *pool);
 int ts_pool_set(struct ts_pool *pool, const char *key, const char *value, char *err, size_t errlen);
 
 /*
+ * Key i of every key ts_pool_set understands for this pool, in the order a
+ * configuration is best applied: "sources", "deadline_ms", then for each
+ * source "credit.SRC" and "SRC.OPTION" for each of its options. The key is
+ * *a, or *a "." *b when *b is not NULL (strings that live as long as the
+ * pool). Returns 0, or -1 when i is past the last key.
+ */
+int ts_pool_key(const struct ts_pool *pool, size_t i, const char **a, const char **b);
+
+/* Name of the pool's source i, in the order of ts_pool_stats; NULL past the last. */
+const char *ts_pool_source_name(const struct ts_pool *pool, size_t i);
+
+/*
  * Fill out with len full-entropy bytes. Returns 0, or -1 with rep->error
  * set; out is then wiped. rep may not be NULL.
  */
@@ -91,7 +108,7 @@ int ts_pool_seed(struct ts_pool *pool, unsigned char *out, size_t len, struct ts
  */
 size_t ts_pool_startup(struct ts_pool *pool);
 
-/* Per-source statistics; returns the number of sources written. */
+/* Per-source statistics, in the pool's order; returns the number written. */
 size_t ts_pool_stats(struct ts_pool *pool, struct ts_source_stats *out, size_t max);
 
 const char *ts_source_state_name(enum ts_source_state s);

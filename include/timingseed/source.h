@@ -8,6 +8,9 @@
  * credit refer to is the low byte of a sample (ts_symbol()), as NIST's
  * ea_non_iid reads 8-bit samples.
  *
+ * A source's options are a table of struct ts_option; options.h turns text
+ * into a config by that table. The list of sources is in registry.h.
+ *
  * A collection takes every resource it needs (fds, threads, temp files)
  * and gives all of it back before it returns, as the openentropy seeds do.
  * Nothing lives between collections, so a fork() between two requests has
@@ -16,6 +19,7 @@
 #ifndef TIMINGSEED_SOURCE_H
 #define TIMINGSEED_SOURCE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,34 +74,14 @@ static inline uint8_t ts_symbol(uint64_t sample)
  * The collect() of a source built for another platform: -ENOSYS. Such a
  * source's available() is false and says why, so nothing calls it.
  */
-long ts_collect_unsupported(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns);
-
-/* Every source compiled into this build, NULL-terminated. */
-extern const struct ts_source *const ts_sources[];
-
-/* Look a source up by name; NULL if there is none. */
-const struct ts_source *ts_source_find(const char *name);
-
-/* Allocate a config with the source's defaults; free with ts_config_free. */
-void *ts_config_new(const struct ts_source *src);
-void ts_config_free(void *cfg);
-
-/*
- * Set one option from text. Returns 0, or -1 with a message naming the
- * source, the key and the accepted range in err.
- */
-int ts_config_set(const struct ts_source *src, void *cfg, const char *key, const char *value,
-		  char *err, size_t errlen);
-
-/* Parse 1/0, true/false, yes/no, on/off (any case). Returns 0, or -1. */
-int ts_parse_bool(const char *s, bool *v);
-
-/*
- * openentropy's byte extractors, for the openentropy-compatible byte view
- * of a sample stream (`timingseed sample --format openentropy`). Credit
- * never depends on them. Both return the number of bytes written.
- */
-size_t ts_extract_timing_entropy(const uint64_t *t, size_t nt, uint8_t *out, size_t n);
-size_t ts_extract_timing_entropy_debiased(const uint64_t *t, size_t nt, uint8_t *out, size_t n);
+static inline long ts_collect_unsupported(const void *config, uint64_t *out, size_t n,
+					  uint64_t deadline_ns)
+{
+	(void)config;
+	(void)out;
+	(void)n;
+	(void)deadline_ns;
+	return -ENOSYS;
+}
 
 #endif

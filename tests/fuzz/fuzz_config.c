@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "timingseed/pool.h"
-#include "timingseed/source.h"
+#include "timingseed/options.h"
+#include "timingseed/registry.h"
 
 static struct ts_pool *pool;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The pool's online estimate on a source's startup samples (ea.h says
- * which estimators and why). Everything here is linear in n; about 0.1 ms
+ * The quick estimate for a startup test (ea.h says which estimators,
+ * docs/estimators.md why). Everything here is linear in n; about 0.1 ms
  * for 1024 samples.
  */
 #include <math.h>

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Source configuration from text: one table-driven parser for every
- * source, so openssl.cnf, the CLI and the tests reject bad values the same
- * way, with a message that names the source, the key and the range.
+ * Source configuration from text (options.h): one table-driven parser for
+ * every source, so openssl.cnf, the CLI and the tests reject bad values
+ * the same way, with a message that names the source, the key and the
+ * range; and the project's one boolean parser.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "timingseed/options.h"
 #include "timingseed/source.h"
 
 void *ts_config_new(const struct ts_source *src)
@@ -59,7 +61,7 @@ int ts_parse_bool(const char *s, bool *v)
 	static const char *const no[] = {"0", "false", "no", "off"};
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; s != NULL && i < 4; i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
 			*v = true;
 			return 0;
@@ -112,12 +114,23 @@ int ts_config_set(const struct ts_source *src, void *cfg, const char *key, const
 	return 0;
 }
 
-const struct ts_source *ts_source_find(const char *name)
+int ts_config_set_pair(const struct ts_source *src, void *cfg, const char *pair, char *err,
+		       size_t errlen)
 {
-	size_t i;
+	const char *eq = strchr(pair, '=');
+	char key[64];
+	size_t len;
 
-	for (i = 0; ts_sources[i] != NULL; i++)
-		if (strcmp(ts_sources[i]->name, name) == 0)
-			return ts_sources[i];
-	return NULL;
+	if (eq == NULL) {
+		snprintf(err, errlen, "'%s' is not OPTION=VALUE", pair);
+		return -1;
+	}
+	len = (size_t)(eq - pair);
+	if (len >= sizeof(key)) {
+		snprintf(err, errlen, "%s: unknown option '%.*s'", src->name, (int)len, pair);
+		return -1;
+	}
+	memcpy(key, pair, len);
+	key[len] = '\0';
+	return ts_config_set(src, cfg, key, eq + 1, err, errlen);
 }

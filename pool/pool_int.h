@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to pool/: the pool's structs and what its files share.
+ *
+ *   pool.c    the request path: creation, collection, startup tests,
+ *             scheduling, blocks
+ *   config.c  the configuration keys: the one owner of ts_pool_set's keys
+ *   fork.c    the fork protocol and the list of pools
+ *   report.c  statistics, request reports, the zeroization check
+ *   health.c, condition.c   the health tests and the SHA-256 conditioning
+ */
+#ifndef TS_POOL_INT_H
+#define TS_POOL_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "timingseed/pool.h"
+#include "health.h"
+
+#define CHUNK_MAX 4096 /* samples per collect() call: the size of ts_pool.buf */
+
+struct slot {
+	const struct ts_source *src;
+	void *cfg;
+	bool enabled;
+	enum ts_source_state state;
+	double cap;    /* configured or default credit */
+	double credit; /* in force: min(cap, startup estimate * factor) */
+	double ns_per_sample;
+	struct ts_health health;
+	uint64_t samples;
+	double credited_bits;
+	uint64_t intermittent;
+	char why[TS_ERR_MAX]; /* last failure, or why unavailable */
+};
+
+struct ts_pool {
+	pthread_mutex_t lock;
+	struct ts_pool *next; /* in the list of pools (fork.c) */
+	OSSL_LIB_CTX *libctx;
+	EVP_MD *sha256;
+	uint64_t *buf; /* CHUNK_MAX raw samples; all zero between requests */
+	uint8_t *sym;  /* TS_STARTUP_SAMPLES symbols; all zero between requests */
+	size_t n;      /* slots in s[]; fixed once the pool is made */
+	struct slot s[TS_MAX_SOURCES];
+	unsigned int deadline_ms;
+	uint64_t counter;
+	unsigned long fork_gen;
+};
+
+/* pool.c: a slot as a fresh process finds it (untested, or unavailable). */
+void pool_slot_reset(struct slot *sl);
+
+/*
+ * fork.c. pool_lock waits for a fork in progress, then takes p->lock;
+ * pool_unlock gives it back. pool_join puts a new pool on the list the
+ * fork handlers lock (registering them once), pool_leave takes it off.
+ * pool_after_fork, with p->lock held, makes a child's pool its own before
+ * it serves or reports anything.
+ */
+void pool_lock(struct ts_pool *p);
+void pool_unlock(struct ts_pool *p);
+void pool_join(struct ts_pool *p);
+void pool_leave(struct ts_pool *p);
+void pool_after_fork(struct ts_pool *p);
+
+/*
+ * report.c, for a request's report: pool_describe_use writes the sources
+ * used (used[i] samples of slot i) and any health failures into
+ * rep->sources; pool_explain writes why no source can serve into
+ * rep->error, after what.
+ */
+void pool_describe_use(const struct ts_pool *p, const uint64_t *used, struct ts_seed_report *rep);
+void pool_explain(const struct ts_pool *p, struct ts_seed_report *rep, const char *what);
+
+#endif

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Serving: every byte the provider hands out (get_seed, generate,
+ * random_bytes) comes through ts_serve, one pool request each, with its
+ * trace line and, on failure, an error naming the cause. The trace is on
+ * with TIMINGSEED_DEBUG=1 or `trace = 1` in the provider's section.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timingseed/options.h"
+#include "prov.h"
+
+int ts_trace_from_env(void)
+{
+	const char *v = secure_getenv("TIMINGSEED_DEBUG");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+int ts_trace_config(struct ts_provctx *pc, const char *value)
+{
+	bool on;
+
+	if (ts_parse_bool(value, &on) != 0) {
+		TS_RAISE(pc, TS_R_BAD_CONFIG, "trace: '%s' is not a boolean", value);
+		return 0;
+	}
+	pc->trace |= on;
+	return 1;
+}
+
+void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep)
+{
+	if (!pc->trace)
+		return;
+	if (rep->error[0] != '\0')
+		fprintf(stderr, "timingseed: %s failed after %.3f ms: %s\n", what,
+			rep->elapsed_ns / 1e6, rep->error);
+	else
+		fprintf(stderr,
+			"timingseed: %s %zu bytes, %.1f credited bits, sources %s, %.3f ms\n", what,
+			rep->bytes, rep->credited_bits, rep->sources, rep->elapsed_ns / 1e6);
+}
+
+int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len)
+{
+	struct ts_seed_report rep;
+	int ok = ts_pool_seed(pc->pool, out, len, &rep) == 0;
+
+	ts_trace(pc, what, &rep);
+	if (!ok)
+		TS_RAISE(pc, TS_R_SEED_FAILED, "%s of %zu bytes: %s", what, len, rep.error);
+	return ok;
+}
