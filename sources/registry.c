@@ -2,7 +2,7 @@
 /*
  * Every source compiled into this build. Sources of other platforms are
  * listed too: their available() says why they cannot run here. The list
- * alone: the tests' fault registry (tests/fault_registry.c) takes this
+ * alone: the tests' fault registry (tests/fault/fault_registry.c) takes this
  * file's place in timingseed_fault.so, over the same engine objects.
  */
 #include "timingseed/registry.h"

@@ -33,7 +33,7 @@
  * is a single value in 80-99% of samples, with a strong lag-1 pattern. A
  * sample therefore times a fixed batch of reads ("batch"). What counts is
  * credited bits per second, not per sample: assessed on the reference VM
- * (tools/measure-credits.sh), batch=2 gives 0.117-0.133 bits/sample at
+ * (scripts/measure-credits.sh), batch=2 gives 0.117-0.133 bits/sample at
  * 11 M samples/s, batch=32 0.32 bits at 1.3 M/s, batch=1 0.086 at 14 M/s,
  * so the default is 2: four times the credited rate of 32. With batch=32
  * (about 0.7 us) the low byte is one value in about 69% of

@@ -10,7 +10,7 @@ mkdir -p "$out/new"
 # The engine is compiled into the harness so libFuzzer sees its coverage.
 clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -Ipool \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	tests/fuzz/fuzz_config.c sources/*.c pool/*.c pool/ea/*.c \
+	tests/fuzz/fuzz_config.c sources/*.c pool/*.c ea/*.c \
 	-lcrypto -lm -lpthread -o "$out/fuzz_config"
 # New inputs go to $out/new; the committed corpus is only read.
 ASAN_OPTIONS=detect_leaks=1 "$out/fuzz_config" -max_total_time="$secs" -timeout=10 \

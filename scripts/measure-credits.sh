@@ -1,6 +1,6 @@
 #!/bin/sh
 # SP 800-90B non-IID assessment of every Linux source with collector-chosen
-# variation fixed (DESIGN.md: variation the collector picks is known to an
+# variation fixed (docs/sources.md: variation the collector picks is known to an
 # attacker and worth zero bits). Each source's default credit must be at
 # most half the smallest min-entropy printed for it here.
 #   measure-credits.sh [BUILD_DIR] [N]

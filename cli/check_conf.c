@@ -10,6 +10,7 @@
 
 #include <openssl/err.h>
 
+#include "timingseed/options.h"
 #include "check.h"
 #include "cli.h"
 
@@ -51,8 +52,9 @@ static bool entry_is(CONF *conf, const CONF_VALUE *cv, const char *name, const c
 
 bool check_truthy(const char *v)
 {
-	return v != NULL && (strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0 ||
-			     strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0);
+	bool on = false;
+
+	return ts_parse_bool(v, &on) == 0 && on;
 }
 
 void check_read_conf(CONF *conf, const char *file, struct conf_view *v)

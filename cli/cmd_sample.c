@@ -70,7 +70,6 @@ int cmd_sample(int argc, char **argv)
 	size_t ncarry = 0;
 	FILE *f = NULL;
 	int a, ret = 1;
-	char err[256];
 
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
@@ -112,23 +111,9 @@ int cmd_sample(int argc, char **argv)
 	cfg = ts_config_new(src);
 	if (cfg == NULL)
 		return cli_usage_error("out of memory");
-	for (a = 1; a < argc; a++) {
-		char opt[128], *eq;
-
-		if (strcmp(argv[a], "--set") != 0 || a + 1 >= argc)
-			continue;
-		snprintf(opt, sizeof(opt), "%s", argv[++a]);
-		eq = strchr(opt, '=');
-		if (eq == NULL) {
-			ret = cli_usage_error("--set: '%s' is not OPTION=VALUE", opt);
-			goto out;
-		}
-		*eq = '\0';
-		if (ts_config_set(src, cfg, opt, eq + 1, err, sizeof(err)) != 0) {
-			ret = cli_usage_error("%s", err);
-			goto out;
-		}
-	}
+	ret = cli_apply_sets(src, cfg, argc, argv);
+	if (ret != 0)
+		goto out;
 
 	buf = malloc((CHUNK + 2) * sizeof(*buf));
 	tmp = malloc(CHUNK + 8);

@@ -8,7 +8,7 @@
  * set before anything allocates: ours and OpenSSL's own allocations), and
  * glibc's heap in use (everything, plain malloc too). Leaks that are freed
  * at exit cannot show here; valgrind and LeakSanitizer see the others
- * (tools/sanitize.sh).
+ * (scripts/sanitize.sh).
  *
  * The provider serves steady-state requests from its fastest sources only,
  * so every source also gets 1,000 requests of its own through the pool

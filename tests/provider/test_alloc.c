@@ -455,7 +455,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_allocation_fails_once),
 	};
-	const char *t = strstr(__FILE__, "tests/test_alloc.c");
+	const char *t = strstr(__FILE__, "tests/provider/test_alloc.c");
 	void *warm[1];
 
 	/* Our code's allocations name files of this tree. */

@@ -265,7 +265,7 @@ for phase in timingseed fallback; do
 	msg="hello from python, $phase"
 	rev=$(reverse "$msg")
 	if [ -z "$py" ]; then
-		fail "$c: no python3 (tools/deps.sh test installs it)"
+		fail "$c: no python3 (scripts/deps.sh test installs it)"
 	elif start_server "$srv_m" "py-$phase" -rev; then
 		traced "$m" timeout 30 "$py" "$tmp/client.py" "$port" "$tmp/cert.pem" "$msg" \
 			>"$tmp/py.out" 2>"$tmp/py.err"
@@ -289,7 +289,7 @@ for phase in timingseed fallback; do
 	# (c) curl.
 	c="[$phase] curl"
 	if ! command -v curl >/dev/null; then
-		fail "$c: no curl (tools/deps.sh test installs it)"
+		fail "$c: no curl (scripts/deps.sh test installs it)"
 	elif ! curl -V | head -n 1 | grep -q 'OpenSSL/'; then
 		fail "$c: curl is not built with OpenSSL: $(curl -V | head -n 1)"
 	elif start_server "$srv_m" "curl-$phase" -www; then

@@ -24,6 +24,12 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print s as a JSON string, quoted and escaped, on stdout. */
 void cli_json_string(const char *s);
 
+/*
+ * Apply every "--set OPTION=VALUE" in argv to cfg, a config of src. 0, or
+ * the exit status 2 after printing why.
+ */
+int cli_apply_sets(const struct ts_source *src, void *cfg, int argc, char **argv);
+
 /* Samples per second of a source, collecting for ms milliseconds; -1 if none. */
 double cli_sample_rate(const struct ts_source *src, const void *cfg, unsigned int ms);
 

@@ -5,7 +5,7 @@
  * no deadlock, no two threads handed the same bytes. Threads 0-3 give their
  * DRBG a TIMING-SEED context of its own; threads 4-7 share one, with
  * locking enabled, as OpenSSL's own DRBG chain does. All of them share the
- * provider's pool. Meant to run under ThreadSanitizer too (tools/sanitize.sh).
+ * provider's pool. Meant to run under ThreadSanitizer too (scripts/sanitize.sh).
  *
  * TS_THREADS_ITERATIONS overrides the 1,000 (the test prints what it ran).
  * A watchdog fails the test when no thread makes progress for a minute.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # FIPS mode, where the FIPS provider is installed (Debian: openssl-provider-fips,
-# OpenSSL 3.5+; tools/compat.sh runs this in trixie): openssl-fips.cnf.example
+# OpenSSL 3.5+; scripts/compat.sh runs this in trixie): openssl-fips.cnf.example
 # after `openssl fipsinstall` into a temporary file. Checks that FIPS mode
 # is in force (MD5 refused), that `openssl rand`, Python's ssl.RAND_bytes
 # and a key generation are seeded by timingseed (the trace line), and that

@@ -29,7 +29,7 @@
  * finish within half the pool's per-request deadline, or when one fails;
  * SEED-SRC then uses the same size. Both sizes are reported.
  *
- * --quick (for tests/cli.sh only) makes every phase short; its figures are
+ * --quick (for tests/system/cli.sh only) makes every phase short; its figures are
  * not worth reading.
  */
 #include <errno.h>
@@ -52,53 +52,25 @@
 #include "timingseed/pool.h"
 #include "timingseed/registry.h"
 #include "timingseed/tick.h"
+#include "bench.h"
 #include "cli.h"
 
-#define SEED_BYTES     32 /* a 256-bit seed, as a DRBG reseed asks */
-#define MAX_REQUEST    4096
 #define ERRLEN	       1024
 #define OERRLEN	       600 /* OpenSSL's part of an error message */
 #define MODULE_FILE    "timingseed.so"
 #define DEFAULT_TP_MIB 1
 
-enum which { TS, SS, NWHICH };
-
-static const char *const alg_name[NWHICH] = {"TIMING-SEED", "SEED-SRC"};
+const char *const bench_alg_name[NWHICH] = {"TIMING-SEED", "SEED-SRC"};
+const char *const bench_json_name[NWHICH] = {"timingseed", "seed_src"};
 static const char *const alg_props[NWHICH] = {"provider=timingseed", NULL};
 static const char *const prov_name[NWHICH] = {"timingseed", "default"};
-static const char *const json_name[NWHICH] = {"timingseed", "seed_src"};
 static const char *const cold_arg[NWHICH] = {"timingseed", "seedsrc"};
-
-struct settings {
-	bool json, quick;
-	const char *modules; /* NULL: OpenSSL's own search */
-	uint64_t tp_bytes;
-	double tp_seconds; /* 0: no limit */
-	int warm_n, cold_n;
-	unsigned int source_ms;
-};
 
 struct rng {
 	OSSL_LIB_CTX *libctx;
 	OSSL_PROVIDER *prov;
 	EVP_RAND *rand;
 	EVP_RAND_CTX *ctx;
-};
-
-struct result {
-	double warm_median, warm_p90, warm_p99; /* ms */
-	double cold_median, cold_min, cold_max;
-	int cold_ok;
-	double throughput; /* bytes/s */
-	uint64_t tp_bytes;
-	size_t tp_request;
-	char note[256];
-};
-
-struct source_result {
-	const char *name;
-	enum ts_source_state state;
-	double samples_per_s, credit;
 };
 
 /* ---- progress on stderr, once the run is longer than a second --------- */
@@ -184,7 +156,7 @@ static int rng_open(enum which w, const char *modules, struct rng *r, char *err,
 	if (r->prov == NULL)
 		goto fail;
 	step = "cannot fetch the RAND";
-	r->rand = EVP_RAND_fetch(r->libctx, alg_name[w], alg_props[w]);
+	r->rand = EVP_RAND_fetch(r->libctx, bench_alg_name[w], alg_props[w]);
 	if (r->rand == NULL)
 		goto fail;
 	step = "cannot create the RAND context";
@@ -197,7 +169,7 @@ static int rng_open(enum which w, const char *modules, struct rng *r, char *err,
 	return 0;
 fail:
 	cli_ossl_errors(oerr, sizeof(oerr));
-	snprintf(err, errlen, "%s %s (provider %s, modules %.300s): %s", alg_name[w], step,
+	snprintf(err, errlen, "%s %s (provider %s, modules %.300s): %s", bench_alg_name[w], step,
 		 prov_name[w], modules ? modules : "libcrypto's modulesdir",
 		 oerr[0] ? oerr : "no detail from OpenSSL");
 	rng_free(r);
@@ -217,7 +189,7 @@ static double timed_generate(struct rng *r, enum which w, unsigned char *buf, si
 		char oerr[OERRLEN];
 
 		cli_ossl_errors(oerr, sizeof(oerr));
-		snprintf(err, errlen, "%s: request of %zu bytes failed: %s", alg_name[w], len,
+		snprintf(err, errlen, "%s: request of %zu bytes failed: %s", bench_alg_name[w], len,
 			 oerr[0] ? oerr : "no detail from OpenSSL");
 		return -1;
 	}
@@ -239,7 +211,7 @@ static int bench_warm(struct rng *r, enum which w, int n, struct result *res, ch
 	if (timed_generate(r, w, buf, sizeof(buf), err, errlen) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		progress("%s warm latency, request %d/%d", alg_name[w], i + 1, n);
+		progress("%s warm latency, request %d/%d", bench_alg_name[w], i + 1, n);
 		v[i] = timed_generate(r, w, buf, sizeof(buf), err, errlen);
 		if (v[i] < 0)
 			goto out;
@@ -262,7 +234,7 @@ out:
 static int bench_throughput(struct rng *r, enum which w, const struct settings *s, size_t *request,
 			    struct result *res, char *err, size_t errlen)
 {
-	unsigned char *buf = malloc(MAX_REQUEST);
+	unsigned char *buf = malloc(TS_MAX_REQUEST);
 	uint64_t done = 0, t0 = ts_now_ns(), limit;
 	double elapsed = 0;
 
@@ -276,8 +248,8 @@ static int bench_throughput(struct rng *r, enum which w, const struct settings *
 			s->tp_bytes - done < *request ? (size_t)(s->tp_bytes - done) : *request;
 		double ms;
 
-		progress("%s throughput, %llu/%llu bytes", alg_name[w], (unsigned long long)done,
-			 (unsigned long long)s->tp_bytes);
+		progress("%s throughput, %llu/%llu bytes", bench_alg_name[w],
+			 (unsigned long long)done, (unsigned long long)s->tp_bytes);
 		ms = timed_generate(r, w, buf, len, err, errlen);
 		if (ms < 0) {
 			if (*request <= SEED_BYTES || done > 0 || w != TS) {
@@ -382,7 +354,7 @@ static double cold_run(const char *self, enum which w, const char *modules, char
 	ms = strtod(out, &end);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || end == out || errno != 0 || ms < 0) {
 		snprintf(err, errlen, "cold run of %s (%.300s bench --cold-once %s) failed, %s %d",
-			 alg_name[w], self, cold_arg[w],
+			 bench_alg_name[w], self, cold_arg[w],
 			 WIFEXITED(status) ? "exit status" : "signal",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		return -1;
@@ -405,7 +377,7 @@ static int bench_cold(const char *self, const char *modules, int n, struct resul
 	/* Interleaved, so both see the same background load. */
 	for (i = 0; i < n; i++)
 		for (k = 0; k < NWHICH; k++) {
-			progress("cold latency, process %d/%d (%s)", i + 1, n, alg_name[k]);
+			progress("cold latency, process %d/%d (%s)", i + 1, n, bench_alg_name[k]);
 			v[k][i] = cold_run(self, (enum which)k, modules, err, errlen);
 			if (v[k][i] < 0)
 				goto out;
@@ -462,109 +434,6 @@ out:
 	return n;
 }
 
-/* ---- output ------------------------------------------------------------ */
-
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : 0;
-}
-
-static void print_json(const struct settings *s, const char *module,
-		       const struct source_result *src, size_t nsrc,
-		       const struct result res[NWHICH])
-{
-	size_t i;
-	int k;
-
-	printf("{\n  \"module\": ");
-	cli_json_string(module);
-	printf(",\n  \"openssl\": ");
-	cli_json_string(OpenSSL_version(OPENSSL_VERSION));
-	printf(",\n  \"seed_bytes\": %d, \"warm_requests\": %d, \"cold_runs\": %d,", SEED_BYTES,
-	       s->warm_n, s->cold_n);
-	for (k = 0; k < NWHICH; k++) {
-		const struct result *r = &res[k];
-
-		printf("\n  \"%s\": {\"warm_median_ms\": %.6f, \"warm_p90_ms\": %.6f, "
-		       "\"warm_p99_ms\": %.6f, \"cold_median_ms\": %.6f, \"cold_min_ms\": %.6f, "
-		       "\"cold_max_ms\": %.6f, \"throughput_bytes_per_s\": %.1f, "
-		       "\"throughput_bytes\": %llu, \"throughput_request_bytes\": %zu, "
-		       "\"note\": ",
-		       json_name[k], r->warm_median, r->warm_p90, r->warm_p99, r->cold_median,
-		       r->cold_min, r->cold_max, r->throughput, (unsigned long long)r->tp_bytes,
-		       r->tp_request);
-		cli_json_string(r->note);
-		printf("},");
-	}
-	printf("\n  \"ratios\": {\"warm_median\": %.3f, \"warm_p90\": %.3f, \"warm_p99\": %.3f, "
-	       "\"cold_median\": %.3f, \"throughput\": %.6f},",
-	       ratio(res[TS].warm_median, res[SS].warm_median),
-	       ratio(res[TS].warm_p90, res[SS].warm_p90), ratio(res[TS].warm_p99, res[SS].warm_p99),
-	       ratio(res[TS].cold_median, res[SS].cold_median),
-	       ratio(res[TS].throughput, res[SS].throughput));
-	printf("\n  \"sources\": [");
-	for (i = 0; i < nsrc; i++) {
-		printf("%s\n    {\"name\": ", i ? "," : "");
-		cli_json_string(src[i].name);
-		printf(", \"state\": ");
-		cli_json_string(ts_source_state_name(src[i].state));
-		printf(", \"samples_per_s\": %.0f, \"credit\": %.4f, \"credited_bits_per_s\": "
-		       "%.1f}",
-		       src[i].samples_per_s, src[i].credit, src[i].samples_per_s * src[i].credit);
-	}
-	printf("\n  ]\n}\n");
-}
-
-static void print_row(const char *label, double ts, double ss, const char *fmt)
-{
-	char a[32], b[32];
-
-	snprintf(a, sizeof(a), fmt, ts);
-	snprintf(b, sizeof(b), fmt, ss);
-	printf("%-34s %14s %14s %11.3gx\n", label, a, b, ratio(ts, ss));
-}
-
-static void print_table(const struct settings *s, const char *module,
-			const struct source_result *src, size_t nsrc,
-			const struct result res[NWHICH])
-{
-	double sum = 0;
-	char label[64];
-	size_t i;
-	int k;
-
-	printf("timingseed bench: %s, %s\n\n", module, OpenSSL_version(OPENSSL_VERSION));
-	printf("%-22s %-12s %8s %12s %16s\n", "source", "state", "credit", "samples/s",
-	       "credited bits/s");
-	for (i = 0; i < nsrc; i++) {
-		if (src[i].samples_per_s <= 0 && src[i].state == TS_SRC_UNAVAILABLE)
-			continue;
-		printf("%-22s %-12s %8.4f %12.0f %16.1f\n", src[i].name,
-		       ts_source_state_name(src[i].state), src[i].credit, src[i].samples_per_s,
-		       src[i].samples_per_s * src[i].credit);
-		sum += src[i].samples_per_s * src[i].credit;
-	}
-	printf("%-22s %-12s %8s %12s %16.1f  (at %d bits per %d-byte block: %.0f bytes/s)\n\n",
-	       "all", "", "", "", sum, TS_BLOCK_CREDIT, TS_BLOCK_BYTES,
-	       sum / TS_BLOCK_CREDIT * TS_BLOCK_BYTES);
-
-	printf("%-34s %14s %14s %12s\n", "256-bit seed (32-byte request)", alg_name[TS],
-	       alg_name[SS], "ratio");
-	snprintf(label, sizeof(label), "warm median ms (%d requests)", s->warm_n);
-	print_row(label, res[TS].warm_median, res[SS].warm_median, "%.4f");
-	print_row("warm p90 ms", res[TS].warm_p90, res[SS].warm_p90, "%.4f");
-	print_row("warm p99 ms", res[TS].warm_p99, res[SS].warm_p99, "%.4f");
-	snprintf(label, sizeof(label), "cold median ms (%d processes)", s->cold_n);
-	print_row(label, res[TS].cold_median, res[SS].cold_median, "%.4f");
-	print_row("throughput bytes/s", res[TS].throughput, res[SS].throughput, "%.0f");
-	for (k = 0; k < NWHICH; k++)
-		printf("  %s throughput: %llu bytes in %zu-byte requests%s%s\n", alg_name[k],
-		       (unsigned long long)res[k].tp_bytes, res[k].tp_request,
-		       res[k].note[0] ? "; " : "", res[k].note);
-	printf("  ratio: TIMING-SEED / SEED-SRC. Cold: the first request in a new process, "
-	       "after the provider is loaded.\n");
-}
-
 /* ---- main -------------------------------------------------------------- */
 
 /* Where the tool lives: <dir>/../modules when it holds timingseed.so. */
@@ -591,7 +460,7 @@ static const char *modules_next_to_tool(const char *self, char buf[PATH_MAX], si
 static size_t request_size(double warm_p99_ms)
 {
 	double budget = TS_DEFAULT_DEADLINE / 2.0;
-	size_t r = MAX_REQUEST;
+	size_t r = TS_MAX_REQUEST;
 
 	while (r > SEED_BYTES && warm_p99_ms * ((double)r / SEED_BYTES) > budget)
 		r /= 2;
@@ -682,7 +551,7 @@ int cmd_bench(int argc, char **argv)
 	if (bench_cold(self, s.modules, s.cold_n, res, err, sizeof(err)) != 0)
 		goto fail;
 	req = request_size(res[TS].warm_p99);
-	if (req < MAX_REQUEST)
+	if (req < TS_MAX_REQUEST)
 		snprintf(res[TS].note, sizeof(res[TS].note),
 			 "4096-byte requests would not meet the %d ms deadline at the warm p99; "
 			 "measured in %zu-byte requests",
@@ -693,9 +562,9 @@ int cmd_bench(int argc, char **argv)
 			goto fail;
 	progress_done();
 	if (s.json)
-		print_json(&s, module, src, nsrc, res);
+		bench_print_json(&s, module, src, nsrc, res);
 	else
-		print_table(&s, module, src, nsrc, res);
+		bench_print_table(&s, module, src, nsrc, res);
 	ret = 0;
 	goto out;
 fail:

@@ -5,8 +5,8 @@
 set -eu
 pkgs="gcc make cmake pkg-config openssl libssl-dev perl"
 # test: cmocka, the sanitizer and fuzzer runtimes, the real clients,
-# dpkg-dev and lintian for tests/package.sh, and mmdebstrap for
-# tools/compat.sh (root filesystems of other Debian suites).
+# dpkg-dev and lintian for tests/system/package.sh, and mmdebstrap for
+# scripts/compat.sh (root filesystems of other Debian suites).
 [ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian mmdebstrap"
 missing=""
 for p in $pkgs; do

@@ -1,10 +1,10 @@
 #!/bin/sh
 # The whole CTest suite against Debian's own OpenSSL builds, one throwaway
 # root filesystem per suite, so what is tested is what users install:
-#   trixie        OpenSSL 3.5, with openssl-provider-fips: tests/fips.sh must run
+#   trixie        OpenSSL 3.5, with openssl-provider-fips: tests/system/fips.sh must run
 #   sid           OpenSSL 3.6
 #   experimental  OpenSSL 4.0 and its FIPS provider (sid plus experimental,
-#                 installed -t experimental): tests/fips.sh must run
+#                 installed -t experimental): tests/system/fips.sh must run
 #   bookworm      OpenSSL 3.0: the machine itself, so not in the default list
 # In each: configure with BUILD_TESTING=ON, build under -Werror, ctest with
 # --no-tests=error (clients and the .deb's dpkg -i / dpkg -r round trip
@@ -44,7 +44,7 @@ now() { date +%s; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (chroot and mounts); run it as root or with sudo"
 for tool in mmdebstrap unshare chroot; do
-	command -v "$tool" >/dev/null || die "$tool is missing (tools/deps.sh test installs it)"
+	command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh test installs it)"
 done
 mkdir -p "$cache" "$logs"
 # One run at a time per cache: a second waits rather than build into it too.

@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 start=$(date +%s)
-sh tools/deps.sh test || exit 1
+sh scripts/deps.sh test || exit 1
 rows=""
 failed=0
 
@@ -25,7 +25,7 @@ stage() {
 "
 }
 
-# BUILD_TESTING=ON whatever an earlier configure (tools/demo.sh) left in
+# BUILD_TESTING=ON whatever an earlier configure (scripts/demo.sh) left in
 # the cache; --no-tests=error: a run of no test is a failure.
 suite() {
 	cmake -S . -B build -DBUILD_TESTING=ON >/dev/null &&
@@ -36,12 +36,12 @@ suite() {
 stage "CTest suite on this machine ($(openssl version | cut -d' ' -f1,2))" suite
 # The same suite under ASan+UBSan, the thread and fork tests under TSan,
 # key unit tests under valgrind.
-stage "sanitizers (tools/sanitize.sh)" sh tools/sanitize.sh
+stage "sanitizers (scripts/sanitize.sh)" sh scripts/sanitize.sh
 # libFuzzer over the config parsers, bounded: about a minute.
-stage "libFuzzer, 60 s (tools/fuzz.sh)" sh tools/fuzz.sh 60
+stage "libFuzzer, 60 s (scripts/fuzz.sh)" sh scripts/fuzz.sh 60
 # The CTest suite against Debian's own OpenSSL 3.5 (+ FIPS), 3.6 and 4.0,
 # each in a root filesystem of its suite.
-stage "Debian's OpenSSL 3.5 + FIPS, 3.6, 4.0 (tools/compat.sh)" sh tools/compat.sh
+stage "Debian's OpenSSL 3.5 + FIPS, 3.6, 4.0 (scripts/compat.sh)" sh scripts/compat.sh
 
 echo "== test: stages"
 printf '%s' "$rows"

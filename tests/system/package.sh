@@ -112,7 +112,7 @@ elif command -v lintian >/dev/null; then
 	fi
 else
 	: >"$tmp/out"
-	echo "lintian is not installed (tools/deps.sh test installs it)" >"$tmp/err"
+	echo "lintian is not installed (scripts/deps.sh test installs it)" >"$tmp/err"
 	fail "lintian"
 fi
 

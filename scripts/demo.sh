@@ -4,7 +4,7 @@
 # proves where the seed came from.
 set -eu
 cd "$(dirname "$0")/.."
-sh tools/deps.sh
+sh scripts/deps.sh
 cmake -S . -B build -DBUILD_TESTING=OFF >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 echo "timingseed: sources on this machine" >&2

@@ -64,7 +64,7 @@ check() {
 for p in timingseed.1 timingseed.7; do
 	if [ -s "$build/man/$p" ]; then
 		plain "$build/man/$p" >"$tmp/$p.txt"
-		ok "$p built from doc/$p.pod"
+		ok "$p built from docs/man/$p.pod"
 	else
 		fail "$p not built in $build/man (pod2man missing? Debian: apt-get install perl)"
 		: >"$tmp/$p.txt"
@@ -81,25 +81,30 @@ for f in "$src"/sources/*.c; do
 	[ -n "$name" ] || continue
 	perl -0777 -ne 'while (/\{\s*"(\w+)"\s*,\s*TS_OPT_/g) { print "'"$name"'.$1\n" }' "$f"
 done | sort -u >"$tmp/options"
-# Top-level keys: add_key(k, "key", NULL) in provider/config.c.
-perl -ne 'print "$1\n" while /add_key\(\s*k\s*,\s*"(\w+)"\s*,\s*NULL\s*\)/g' \
-	"$src/provider/config.c" | sort -u >"$tmp/keys"
+# Top-level keys: the pool's fixed[] keys in pool/config.c, and the
+# provider's own, add_key(k, "key", NULL) in provider/config.c.
+{
+	perl -0777 -ne '/fixed\[\]\s*=\s*\{(.*?)\}/s and print map {"$_\n"} $1 =~ /"(\w+)"/g' \
+		"$src/pool/config.c"
+	perl -ne 'print "$1\n" while /add_key\(\s*k\s*,\s*"(\w+)"\s*,\s*NULL\s*\)/g' \
+		"$src/provider/config.c"
+} | sort -u >"$tmp/keys"
 # Statistics: field_names[] in provider/stats.c.
 perl -0777 -ne '/field_names\[[^]]*\]\s*=\s*\{(.*?)\};/s and print map {"$_\n"} $1 =~ /"(\w+)"/g' \
 	"$src/provider/stats.c" >"$tmp/stats"
 # Reason strings: reason_strings[] in provider/provider.c.
 perl -0777 -ne '/reason_strings\[\]\s*=\s*\{(.*?)\n\};/s and print map {"$_\n"} $1 =~ /\{\s*TS_R_\w+\s*,\s*"([^"]+)"\s*\}/g' \
 	"$src/provider/provider.c" >"$tmp/reasons"
-# Subcommands and their usage: the commands[] table of tools/timingseed.c.
+# Subcommands and their usage: the commands[] table of cli/main.c.
 perl -0777 -ne '/commands\[\]\s*=\s*\{(.*?)\n\};/s or exit; my $t = $1; $t =~ s/"\s*"//g;
 	while ($t =~ /\{\s*"(\w+)"\s*,\s*\w+\s*,\s*"([^"]*)"/g) { print "$1\t$2\n" }' \
-	"$src/tools/timingseed.c" >"$tmp/commands"
+	"$src/cli/main.c" >"$tmp/commands"
 cut -f1 "$tmp/commands" >"$tmp/command_names"
 # Options: every -x / --xxx in those usage strings and in any
-# "usage: timingseed ..." message of tools/*.c (adjacent literals joined).
+# "usage: timingseed ..." message of cli/*.c (adjacent literals joined).
 {
 	cut -f2 "$tmp/commands"
-	perl -0777 -ne 's/"\s*\n\s*"//g; print "$1\n" while /"([^"]*usage: timingseed [^"]*)"/g' "$src"/tools/*.c
+	perl -0777 -ne 's/"\s*\n\s*"//g; print "$1\n" while /"([^"]*usage: timingseed [^"]*)"/g' "$src"/cli/*.c
 } | perl -ne 'print "$1\n" while /(?<![\w-])(--?[a-z][a-z0-9-]*)/g' | sort -u >"$tmp/cli_options"
 
 # Cross-check the source list with the tool, when it is built.

@@ -43,7 +43,7 @@ struct conf_view {
 /* Reads file into conf and fills v; v->error says why when it cannot. */
 void check_read_conf(CONF *conf, const char *file, struct conf_view *v);
 
-/* A provider value the config loader would take as true ("1", "yes", ...). */
+/* A value the provider's boolean keys take as true (ts_parse_bool). */
 bool check_truthy(const char *v);
 
 /*

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "timingseed/options.h"
 #include "timingseed/source.h"
 #include "timingseed/tick.h"
 #include "cli.h"
@@ -70,6 +71,20 @@ int cli_parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out)
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+int cli_apply_sets(const struct ts_source *src, void *cfg, int argc, char **argv)
+{
+	char err[256];
+	int a;
+
+	for (a = 1; a + 1 < argc; a++) {
+		if (strcmp(argv[a], "--set") != 0)
+			continue;
+		if (ts_config_set_pair(src, cfg, argv[++a], err, sizeof(err)) != 0)
+			return cli_usage_error("--set: %s", err);
+	}
 	return 0;
 }
 

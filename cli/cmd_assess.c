@@ -227,25 +227,6 @@ static void print_json(const struct job *j, const struct ts_ea_report *r, bool f
 	printf("}");
 }
 
-static int apply_sets(const struct job *j, void *cfg, int argc, char **argv)
-{
-	char opt[128], err[256], *eq;
-	int a;
-
-	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--set") != 0 || a + 1 >= argc)
-			continue;
-		snprintf(opt, sizeof(opt), "%s", argv[++a]);
-		eq = strchr(opt, '=');
-		if (eq == NULL)
-			return cli_usage_error("--set: '%s' is not OPTION=VALUE", opt);
-		*eq = '\0';
-		if (ts_config_set(j->src, cfg, opt, eq + 1, err, sizeof(err)) != 0)
-			return cli_usage_error("%s", err);
-	}
-	return 0;
-}
-
 /* Collect or read, assess, print. Returns an exit status. */
 static int run(const struct job *j, uint64_t n, bool n_given, unsigned bits, bool json,
 	       size_t *printed, int argc, char **argv)
@@ -265,7 +246,7 @@ static int run(const struct job *j, uint64_t n, bool n_given, unsigned bits, boo
 			ret = 1;
 			goto out;
 		}
-		ret = apply_sets(j, cfg, argc, argv);
+		ret = cli_apply_sets(j->src, cfg, argc, argv);
 		if (ret == 0)
 			ret = collect(j, cfg, sym, (size_t)n, &pr);
 		if (ret != 0)

@@ -11,7 +11,7 @@
 # Any sanitizer report fails the run (-fno-sanitize-recover, halt_on_error);
 # each test gets at most 300 s, so a hang fails instead of stalling. All
 # three stages run even when one fails; the exit status is 1 if any did.
-#   sh tools/sanitize.sh        (builds in build-asan, build-tsan, build-valgrind)
+#   sh scripts/sanitize.sh        (builds in build-asan, build-tsan, build-valgrind)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 src=$(pwd)
@@ -20,7 +20,7 @@ cc=${CC:-cc}
 failed=""
 start=$(date +%s)
 
-sh tools/deps.sh test || exit 1
+sh scripts/deps.sh test || exit 1
 
 stage() {
 	name=$1

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* timingseed bench: what the measuring (cmd_bench.c) hands the printing (bench_print.c). */
+#ifndef TS_CLI_BENCH_H
+#define TS_CLI_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timingseed/pool.h"
+
+#define SEED_BYTES 32 /* a 256-bit seed, as a DRBG reseed asks */
+
+enum which { TS, SS, NWHICH };
+
+/* "TIMING-SEED", "SEED-SRC"; "timingseed", "seed_src" in JSON. */
+extern const char *const bench_alg_name[NWHICH];
+extern const char *const bench_json_name[NWHICH];
+
+struct settings {
+	bool json, quick;
+	const char *modules; /* NULL: OpenSSL's own search */
+	uint64_t tp_bytes;
+	double tp_seconds; /* 0: no limit */
+	int warm_n, cold_n;
+	unsigned int source_ms;
+};
+
+struct result {
+	double warm_median, warm_p90, warm_p99; /* ms */
+	double cold_median, cold_min, cold_max;
+	int cold_ok;
+	double throughput; /* bytes/s */
+	uint64_t tp_bytes;
+	size_t tp_request;
+	char note[256];
+};
+
+struct source_result {
+	const char *name;
+	enum ts_source_state state;
+	double samples_per_s, credit;
+};
+
+void bench_print_json(const struct settings *s, const char *module, const struct source_result *src,
+		      size_t nsrc, const struct result res[NWHICH]);
+void bench_print_table(const struct settings *s, const char *module,
+		       const struct source_result *src, size_t nsrc,
+		       const struct result res[NWHICH]);
+
+#endif
