@@ -117,8 +117,10 @@ static int pool_set(struct ts_pool *p, const char *key, const char *value, char 
 			return -1;
 		}
 		sl->cap = d;
-		if (sl->state != TS_SRC_UNAVAILABLE && sl->state != TS_SRC_FAILED)
+		if (sl->state != TS_SRC_UNAVAILABLE && sl->state != TS_SRC_FAILED) {
 			sl->state = TS_SRC_UNTESTED; /* re-estimate under the new cap */
+			sl->retest = false;
+		}
 		return 0;
 	}
 	sl = find_slot(p, key, (size_t)(dot - key));
