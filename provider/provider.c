@@ -42,6 +42,7 @@ static const OSSL_ITEM reason_strings[] = {
 	{TS_R_BAD_CONFIG, "bad configuration"},
 	{TS_R_STRENGTH_TOO_HIGH, "requested strength too high"},
 	{TS_R_INTERNAL, "internal error"},
+	{TS_R_ERROR_STATE, "every source failed for good"},
 	{0, NULL},
 };
 
@@ -91,8 +92,10 @@ static int ts_get_params(void *provctx, OSSL_PARAM params[])
 	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "timingseed " TS_VERSION
 						     ", built against " OPENSSL_VERSION_TEXT))
 		return 0;
+	/* 0 once every enabled source failed for good: nothing can ever be served. */
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
-	if (p != NULL && !OSSL_PARAM_set_int(p, 1))
+	if (p != NULL &&
+	    !OSSL_PARAM_set_int(p, !ts_pool_broken(((struct ts_provctx *)provctx)->pool)))
 		return 0;
 	return ts_stats_get(provctx, params);
 }
