@@ -165,7 +165,7 @@ static void apply_fault(struct slot *sl, uint64_t *b, size_t n)
 			sl->induce_value = b[i];
 			sl->induce_have = true;
 		}
-		if (sl->induce == TS_FAULT_STUCK || sl->induce_i++ % m != 0)
+		if (sl->induce == TS_FAULT_STUCK || sl->induce_i++ % m != m - 1)
 			b[i] = sl->induce_value;
 		else if (ts_symbol(b[i]) == ts_symbol(sl->induce_value))
 			b[i] ^= 1;
@@ -639,11 +639,11 @@ static void selftest_one(struct ts_pool *p, struct slot *sl, struct ts_selftest_
 	r->test = "startup";
 	r->pass = -1;
 	if (!sl->src->available(&why)) {
-		snprintf(r->detail, sizeof(r->detail), "not run: %s", why ? why : "not available");
+		snprintf(r->detail, sizeof(r->detail), "%s", why ? why : "not available");
 		return;
 	}
 	if (!sl->enabled) {
-		snprintf(r->detail, sizeof(r->detail), "not run: not in 'sources'");
+		snprintf(r->detail, sizeof(r->detail), "not in 'sources'");
 		return;
 	}
 	if (sl->state == TS_SRC_FAILED) {

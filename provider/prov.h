@@ -18,6 +18,7 @@ enum {
 	TS_R_STRENGTH_TOO_HIGH,
 	TS_R_INTERNAL,
 	TS_R_ERROR_STATE,
+	TS_R_SELF_TEST_FAILED,
 };
 
 struct ts_provctx {

@@ -131,6 +131,13 @@ static void test_permanent_failure_is_error_state(void **state)
 	assert_non_null(strstr(errs, "instantiate: TIMING-SEED is in error state"));
 	assert_int_equal(EVP_RAND_get_state(seed2), EVP_RAND_STATE_ERROR);
 
+	/* The on-demand test says so too. */
+	assert_false(OSSL_PROVIDER_self_test(e.ts));
+	drain_errors(errs, sizeof(errs));
+	print_message("self-test: %s", errs);
+	assert_non_null(strstr(errs, "self-test failed"));
+	assert_non_null(strstr(errs, "fault_stuck: repetition count test failed"));
+
 	EVP_RAND_CTX_free(seed2);
 	EVP_RAND_CTX_free(drbg);
 	EVP_RAND_CTX_free(seed);
@@ -163,6 +170,8 @@ static void test_intermittent_failure_fails_request_only(void **state)
 	/* The next request retests the source, and it serves again. */
 	assert_true(EVP_RAND_generate(seed, out, sizeof(out), 256, 0, NULL, 0));
 	assert_int_equal(EVP_RAND_get_state(seed), EVP_RAND_STATE_READY);
+	/* The on-demand test reruns its startup test, and it passes. */
+	assert_true(OSSL_PROVIDER_self_test(e.ts));
 	unsetenv("TS_FAULT_HICCUP_AT");
 	EVP_RAND_CTX_free(seed);
 	assert_true(ts_env_unload(&e));

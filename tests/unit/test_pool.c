@@ -209,6 +209,41 @@ static void test_low_estimate_is_not_for_life(void **state)
 	ts_pool_free(p);
 }
 
+static void test_induced_faults(void **state)
+{
+	const enum ts_fault faults[] = {TS_FAULT_STUCK, TS_FAULT_BIASED};
+	const char *const caught[] = {"repetition count test", "adaptive proportion test"};
+	struct ts_selftest_result r[1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct ts_pool *p = pool_of(&fault_good, NULL);
+		struct ts_source_stats st[1];
+		struct ts_seed_report rep;
+		unsigned char out[32];
+
+		/* The on-demand test passes on the real samples... */
+		assert_int_equal(ts_pool_selftest(p, NULL, 0, r, 1), 1);
+		assert_int_equal(r[0].pass, 1);
+		assert_int_equal(r[0].samples, 1024);
+		ts_pool_free(p);
+		/* ...and with a fault laid over them from the start (as
+		 * `timingseed selftest --induce`), nothing is served. */
+		p = pool_of(&fault_good, NULL);
+		assert_int_equal(ts_pool_induce(p, "fault_good", faults[i]), 0);
+		assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+		print_message("%s\n", rep.error);
+		assert_non_null(strstr(rep.error, caught[i]));
+		ts_pool_stats(p, st, 1);
+		assert_int_equal(st[0].samples, 0);
+		assert_int_equal(ts_pool_selftest(p, NULL, 0, r, 1), 1);
+		assert_int_equal(r[0].pass, 0);
+		assert_string_equal(r[0].test, caught[i]);
+		ts_pool_free(p);
+	}
+}
+
 static void test_turns_stuck_at_run_time(void **state)
 {
 	struct ts_pool *p = pool_of(&fault_turns_stuck, NULL);
@@ -376,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_intermittent_failure_recovers),
 		cmocka_unit_test(test_quarantine_backoff),
 		cmocka_unit_test(test_low_estimate_is_not_for_life),
+		cmocka_unit_test(test_induced_faults),
 		cmocka_unit_test(test_turns_stuck_at_run_time),
 		cmocka_unit_test(test_failing_collect_leaves_others),
 		cmocka_unit_test(test_deadline),
