@@ -14,6 +14,7 @@ int cmd_assess(int argc, char **argv);
 int cmd_seed(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
 
 /* Strict parse of a count in 1..max; prints an error and returns -1. */
 int cli_parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out);

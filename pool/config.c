@@ -116,9 +116,22 @@ static int pool_set(struct ts_pool *p, const char *key, const char *value, char 
 				 value);
 			return -1;
 		}
+		/* The startup estimate on 1024 samples can only lower a credit: it
+		 * cannot bound min-entropy from above. A credit above the assessed
+		 * default is refused, with how to assess. */
+		if (d > sl->src->default_credit) {
+			snprintf(err, errlen,
+				 "%s: %s is above %s's default credit %g, which only an SP 800-90B "
+				 "assessment can raise: run `timingseed assess %s -n 1000000` and "
+				 "credit at most half its result in the source (docs/sources.md)",
+				 key, value, sl->src->name, sl->src->default_credit, sl->src->name);
+			return -1;
+		}
 		sl->cap = d;
-		if (sl->state != TS_SRC_UNAVAILABLE && sl->state != TS_SRC_FAILED)
+		if (sl->state != TS_SRC_UNAVAILABLE && sl->state != TS_SRC_FAILED) {
 			sl->state = TS_SRC_UNTESTED; /* re-estimate under the new cap */
+			sl->retest = false;
+		}
 		return 0;
 	}
 	sl = find_slot(p, key, (size_t)(dot - key));

@@ -35,6 +35,21 @@ struct slot {
 	uint64_t samples;
 	double credited_bits;
 	uint64_t intermittent;
+	/*
+	 * A retest is due at retry_at (ts_now_ns clock) when retest is set:
+	 * after an intermittent failure (state quarantined), or a startup
+	 * estimate below the cap (healthy at a lowered credit, or unavailable
+	 * as too little to credit). backoff_ns doubles at each retest that
+	 * does not bring the source back at its cap.
+	 */
+	bool retest;
+	bool health_ready; /* health holds this process's counts */
+	uint64_t retry_at;
+	uint64_t backoff_ns;
+	enum ts_health_result last_test; /* the test of the last failure */
+	enum ts_fault induce;		 /* a fault laid over the samples (selftest --induce) */
+	bool induce_have;
+	uint64_t induce_value, induce_i;
 	char why[TS_ERR_MAX]; /* last failure, or why unavailable */
 };
 

@@ -17,6 +17,8 @@ enum {
 	TS_R_BAD_CONFIG,
 	TS_R_STRENGTH_TOO_HIGH,
 	TS_R_INTERNAL,
+	TS_R_ERROR_STATE,
+	TS_R_SELF_TEST_FAILED,
 };
 
 struct ts_provctx {
@@ -54,6 +56,12 @@ int ts_trace_config(struct ts_provctx *pc, const char *value);
 
 /* The trace line for one served (or refused) request. */
 void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep);
+
+/*
+ * When every enabled source failed for good: 1, and the sources with
+ * their failures ("name: why; ...") in buf. 0 otherwise.
+ */
+int ts_broken(const struct ts_provctx *pc, char *buf, size_t len);
 
 /*
  * Fill out with len full-entropy bytes from the pool, traced as `what`;

@@ -42,6 +42,8 @@ static const OSSL_ITEM reason_strings[] = {
 	{TS_R_BAD_CONFIG, "bad configuration"},
 	{TS_R_STRENGTH_TOO_HIGH, "requested strength too high"},
 	{TS_R_INTERNAL, "internal error"},
+	{TS_R_ERROR_STATE, "every source failed for good"},
+	{TS_R_SELF_TEST_FAILED, "self-test failed"},
 	{0, NULL},
 };
 
@@ -91,10 +93,34 @@ static int ts_get_params(void *provctx, OSSL_PARAM params[])
 	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "timingseed " TS_VERSION
 						     ", built against " OPENSSL_VERSION_TEXT))
 		return 0;
+	/* 0 once every enabled source failed for good: nothing can ever be served. */
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
-	if (p != NULL && !OSSL_PARAM_set_int(p, 1))
+	if (p != NULL &&
+	    !OSSL_PARAM_set_int(p, !ts_pool_broken(((struct ts_provctx *)provctx)->pool)))
 		return 0;
 	return ts_stats_get(provctx, params);
+}
+
+/*
+ * The on-demand test (OSSL_PROVIDER_self_test, SP 800-90B 4.3): the
+ * startup test of every enabled source run again. 1 when every source
+ * tested passed; else 0 with an error naming each that failed.
+ */
+static int ts_self_test(void *provctx)
+{
+	struct ts_provctx *pc = provctx;
+	struct ts_selftest_result r[TS_MAX_SOURCES];
+	int n = ts_pool_selftest(pc->pool, NULL, 0, r, TS_MAX_SOURCES), i, ok = n > 0;
+
+	for (i = 0; i < n; i++)
+		if (r[i].pass == 0) {
+			TS_RAISE(pc, TS_R_SELF_TEST_FAILED, "%s: %s failed: %s", r[i].name,
+				 r[i].test, r[i].detail);
+			ok = 0;
+		}
+	if (n <= 0)
+		TS_RAISE(pc, TS_R_SELF_TEST_FAILED, "no source to test");
+	return ok;
 }
 
 static void ts_teardown(void *provctx)
@@ -112,6 +138,7 @@ static const OSSL_DISPATCH provider_functions[] = {
 	{OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))ts_get_params},
 	{OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))ts_query},
 	{OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))ts_get_reason_strings},
+	{OSSL_FUNC_PROVIDER_SELF_TEST, (void (*)(void))ts_self_test},
 #ifdef OSSL_FUNC_PROVIDER_RANDOM_BYTES
 	{OSSL_FUNC_PROVIDER_RANDOM_BYTES, (void (*)(void))ts_random_bytes},
 #endif

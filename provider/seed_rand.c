@@ -34,6 +34,41 @@ static OSSL_FUNC_rand_gettable_ctx_params_fn seed_gettable_ctx_params;
 static OSSL_FUNC_rand_get_ctx_params_fn seed_get_ctx_params;
 static OSSL_FUNC_rand_verify_zeroization_fn seed_verify_zeroization;
 
+/*
+ * The context's state, as SEED-SRC keeps it, plus what the pool says: a
+ * ready context whose every enabled source failed for good is in error
+ * (EVP_RAND_STATE_ERROR) for good. Returns 1 when ready to serve, else
+ * raises why (what names the call) and returns 0.
+ */
+static int seed_ready(struct seed_ctx *s, const char *what)
+{
+	char why[TS_ERR_MAX * 2];
+
+	if (s->state == EVP_RAND_STATE_UNINITIALISED) {
+		TS_RAISE(s->pc, TS_R_NOT_INSTANTIATED, "%s before instantiate", what);
+		return 0;
+	}
+	if (ts_broken(s->pc, why, sizeof(why)))
+		s->state = EVP_RAND_STATE_ERROR;
+	if (s->state == EVP_RAND_STATE_ERROR) {
+		TS_RAISE(s->pc, TS_R_ERROR_STATE, "%s: TIMING-SEED is in error state: %s", what,
+			 why[0] ? why : "every enabled source failed for good");
+		return 0;
+	}
+	return 1;
+}
+
+/* After a failed request: move to the error state if the sources are gone for good. */
+static void seed_check_broken(struct seed_ctx *s)
+{
+	char why[TS_ERR_MAX * 2];
+
+	if (ts_broken(s->pc, why, sizeof(why))) {
+		s->state = EVP_RAND_STATE_ERROR;
+		TS_RAISE(s->pc, TS_R_ERROR_STATE, "TIMING-SEED enters its error state: %s", why);
+	}
+}
+
 static void *seed_newctx(void *provctx, void *parent, const OSSL_DISPATCH *parent_dispatch)
 {
 	struct ts_provctx *pc = provctx;
@@ -80,7 +115,7 @@ static int seed_instantiate(void *vctx, unsigned int strength, int prediction_re
 		return 0;
 	}
 	s->state = EVP_RAND_STATE_READY;
-	return 1;
+	return seed_ready(s, "instantiate");
 }
 
 static int seed_uninstantiate(void *vctx)
@@ -99,16 +134,18 @@ static int seed_generate(void *vctx, unsigned char *out, size_t outlen, unsigned
 	(void)prediction_resistance;
 	(void)adin;
 	(void)adin_len;
-	if (s->state != EVP_RAND_STATE_READY) {
-		TS_RAISE(s->pc, TS_R_NOT_INSTANTIATED, "generate before instantiate");
+	if (!seed_ready(s, "generate"))
 		return 0;
-	}
 	if (strength > TS_STRENGTH) {
 		TS_RAISE(s->pc, TS_R_STRENGTH_TOO_HIGH, "asked %u bits, TIMING-SEED gives %d",
 			 strength, TS_STRENGTH);
 		return 0;
 	}
-	return ts_serve(s->pc, "generate", out, outlen);
+	if (!ts_serve(s->pc, "generate", out, outlen)) {
+		seed_check_broken(s);
+		return 0;
+	}
+	return 1;
 }
 
 static int seed_reseed(void *vctx, int prediction_resistance, const unsigned char *ent,
@@ -122,11 +159,7 @@ static int seed_reseed(void *vctx, int prediction_resistance, const unsigned cha
 	(void)ent_len;
 	(void)adin;
 	(void)adin_len;
-	if (s->state != EVP_RAND_STATE_READY) {
-		TS_RAISE(s->pc, TS_R_NOT_INSTANTIATED, "reseed before instantiate");
-		return 0;
-	}
-	return 1;
+	return seed_ready(s, "reseed");
 }
 
 /*
@@ -145,6 +178,8 @@ static size_t seed_get_seed(void *vctx, unsigned char **pout, int entropy, size_
 	(void)adin;
 	(void)adin_len;
 	*pout = NULL;
+	if (!seed_ready(s, "get_seed"))
+		return 0;
 	if (len < min_len)
 		len = min_len;
 	if (len == 0 || len > max_len || len > TS_MAX_REQUEST) {
@@ -161,6 +196,7 @@ static size_t seed_get_seed(void *vctx, unsigned char **pout, int entropy, size_
 	}
 	if (!ts_serve(s->pc, "get_seed", p, len)) {
 		OPENSSL_secure_clear_free(p, len);
+		seed_check_broken(s);
 		return 0;
 	}
 	*pout = p;
@@ -222,6 +258,8 @@ static int seed_get_ctx_params(void *vctx, OSSL_PARAM params[])
 	OSSL_PARAM *p;
 
 	p = OSSL_PARAM_locate(params, OSSL_RAND_PARAM_STATE);
+	if (p != NULL && s->state == EVP_RAND_STATE_READY && ts_pool_broken(s->pc->pool))
+		s->state = EVP_RAND_STATE_ERROR;
 	if (p != NULL && !OSSL_PARAM_set_int(p, s->state))
 		return 0;
 	p = OSSL_PARAM_locate(params, OSSL_RAND_PARAM_STRENGTH);

@@ -54,3 +54,20 @@ int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, 
 		TS_RAISE(pc, TS_R_SEED_FAILED, "%s of %zu bytes: %s", what, len, rep.error);
 	return ok;
 }
+
+int ts_broken(const struct ts_provctx *pc, char *buf, size_t len)
+{
+	struct ts_source_stats st[TS_MAX_SOURCES];
+	size_t n, i, off = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (!ts_pool_broken(pc->pool))
+		return 0;
+	n = ts_pool_stats(pc->pool, st, TS_MAX_SOURCES);
+	for (i = 0; i < n && off < len; i++)
+		if (st[i].permanent)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s: %s", off ? "; " : "",
+						st[i].name, st[i].last_failure);
+	return 1;
+}

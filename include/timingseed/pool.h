@@ -43,9 +43,16 @@ struct ts_seed_report {
 enum ts_source_state {
 	TS_SRC_UNTESTED, /* startup test not run yet in this process */
 	TS_SRC_HEALTHY,
-	TS_SRC_QUARANTINED, /* intermittent health-test failure */
-	TS_SRC_FAILED,	    /* permanent for this process */
+	TS_SRC_QUARANTINED, /* intermittent health-test failure: retested with backoff */
+	TS_SRC_FAILED,	    /* a permanent cutoff reached: broken for this process */
 	TS_SRC_UNAVAILABLE, /* available() false, or could not run */
+};
+
+/* A fault the pool lays over a source's real samples (selftest --induce). */
+enum ts_fault {
+	TS_FAULT_NONE,
+	TS_FAULT_STUCK,	 /* every sample the same */
+	TS_FAULT_BIASED, /* one value far above the credited probability */
 };
 
 struct ts_source_stats {
@@ -107,6 +114,40 @@ int ts_pool_seed(struct ts_pool *pool, unsigned char *out, size_t len, struct ts
  * healthy sources.
  */
 size_t ts_pool_startup(struct ts_pool *pool);
+
+/*
+ * 1 when the pool can never serve again in this process: at least one
+ * enabled source failed for good (a permanent cutoff) and every other
+ * enabled source failed too or cannot run here. 0 otherwise.
+ */
+int ts_pool_broken(struct ts_pool *pool);
+
+/* What an on-demand test found for one source. */
+struct ts_selftest_result {
+	const char *name;
+	const char *test; /* "startup", or the health test that failed */
+	size_t samples;	  /* samples tested */
+	int pass;	  /* 1 passed, 0 failed, -1 not run (unavailable, not enabled) */
+	char detail[TS_ERR_MAX];
+};
+
+/*
+ * On-demand test (SP 800-90B 4.3): rerun the startup test of every
+ * enabled source that can run here (or of the sources named, when names
+ * is not NULL), as at first use, with the same consequences: a failing
+ * source is quarantined or failed. Writes one result per source tested
+ * into out (at most max); returns the number written, or -1 when a name
+ * is unknown.
+ */
+int ts_pool_selftest(struct ts_pool *pool, const char *const *names, size_t nnames,
+		     struct ts_selftest_result *out, size_t max);
+
+/*
+ * Lay fault f over the real samples of the source named, inside the
+ * pool's collection path, for every later collection (TS_FAULT_NONE
+ * takes it off). 0, or -1 for an unknown name.
+ */
+int ts_pool_induce(struct ts_pool *pool, const char *name, enum ts_fault f);
 
 /* Per-source statistics, in the pool's order; returns the number written. */
 size_t ts_pool_stats(struct ts_pool *pool, struct ts_source_stats *out, size_t max);

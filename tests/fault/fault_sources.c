@@ -2,6 +2,7 @@
 /* Fault-injection sources for the tests. None of this is in the product. */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "fault_sources.h"
@@ -117,6 +118,50 @@ static long turns_stuck_collect(const void *c, uint64_t *out, size_t n, uint64_t
 	return (long)n;
 }
 
+static atomic_size_t hiccup_at = SIZE_MAX, hiccup_seen, lowstart_n, lowstart_seen;
+
+void fault_hiccup_at(size_t n)
+{
+	hiccup_at = n;
+	hiccup_seen = 0;
+}
+
+/* Good, but one run of 20 identical samples from sample hiccup_at on:
+ * past the RCT's intermittent cutoff at H = 2 (16), short of its
+ * permanent one (31). */
+static long hiccup_collect(const void *c, uint64_t *out, size_t n, uint64_t d)
+{
+	static atomic_int env_read;
+	const char *env;
+
+	(void)c;
+	(void)d;
+	if (!atomic_exchange(&env_read, 1) && (env = getenv("TS_FAULT_HICCUP_AT")) != NULL)
+		fault_hiccup_at(strtoull(env, NULL, 10));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = hiccup_seen++;
+
+		out[i] = k >= hiccup_at && k - hiccup_at < 20 ? 77 : xorshift();
+	}
+	return (long)n;
+}
+
+void fault_lowstart_for(size_t n)
+{
+	lowstart_n = n;
+	lowstart_seen = 0;
+}
+
+/* Three symbols for the first lowstart_n samples, then uniform bytes. */
+static long lowstart_collect(const void *c, uint64_t *out, size_t n, uint64_t d)
+{
+	(void)c;
+	(void)d;
+	for (size_t i = 0; i < n; i++)
+		out[i] = lowstart_seen++ < lowstart_n ? (xorshift() >> 11) % 3 : xorshift();
+	return (long)n;
+}
+
 #define FAULT(sym, nm, credit, fn)                                                                 \
 	const struct ts_source sym = {.name = nm,                                                  \
 				      .platform = "test",                                          \
@@ -134,3 +179,5 @@ FAULT(fault_errno, "fault_errno", 1.0, errno_collect);
 FAULT(fault_slow, "fault_slow", 1.0, slow_collect);
 FAULT(fault_replay, "fault_replay", 4.0, replay_collect);
 FAULT(fault_turns_stuck, "fault_turns_stuck", 2.0, turns_stuck_collect);
+FAULT(fault_hiccup, "fault_hiccup", 2.0, hiccup_collect);
+FAULT(fault_lowstart, "fault_lowstart", 2.0, lowstart_collect);

@@ -21,6 +21,15 @@ extern const struct ts_source fault_slow;	 /* sleeps 10 ms per sample */
 extern const struct ts_source fault_replay;	 /* counter i*7919, deterministic */
 extern const struct ts_source fault_turns_stuck; /* good, then stuck after N */
 
+extern const struct ts_source fault_hiccup;   /* good, one run of 20 after N */
+extern const struct ts_source fault_lowstart; /* 3 symbols for N samples, then good */
+
+/* fault_hiccup's run of 20 identical samples starts at sample n in all. */
+void fault_hiccup_at(size_t n);
+
+/* fault_lowstart gives 1.58-bit samples for its next n samples. */
+void fault_lowstart_for(size_t n);
+
 /* fault_turns_stuck goes constant after this many samples in all. */
 void fault_turns_stuck_after(size_t n);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/core_names.h>
@@ -20,6 +21,39 @@ int ts_env_load(struct ts_env *e, const char *dir, const char *module)
 	memset(e, 0, sizeof(*e));
 	e->libctx = OSSL_LIB_CTX_new();
 	if (e->libctx == NULL || !OSSL_PROVIDER_set_default_search_path(e->libctx, dir))
+		goto fail;
+	e->ts = OSSL_PROVIDER_load(e->libctx, module);
+	e->dflt = OSSL_PROVIDER_load(e->libctx, "default");
+	e->seed = EVP_RAND_fetch(e->libctx, "TIMING-SEED", "provider=timingseed");
+	e->ctr = EVP_RAND_fetch(e->libctx, "CTR-DRBG", "provider=default");
+	if (e->ts != NULL && e->dflt != NULL && e->seed != NULL && e->ctr != NULL)
+		return 0;
+fail:
+	ERR_print_errors_fp(stderr);
+	ts_env_unload(e);
+	return -1;
+}
+
+int ts_env_load_conf(struct ts_env *e, const char *dir, const char *module, const char *conf)
+{
+	char path[] = "/tmp/ts-test-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int ok;
+
+	memset(e, 0, sizeof(*e));
+	if (f == NULL)
+		return -1;
+	fprintf(f,
+		"openssl_conf = init\n[init]\nproviders = provs\n[provs]\n%s = ts_sect\n"
+		"default = dflt_sect\n[dflt_sect]\nactivate = 1\n"
+		"[ts_sect]\nmodule = %s/%s.so\nactivate = 1\n%s\n",
+		module, dir, module, conf);
+	fclose(f);
+	e->libctx = OSSL_LIB_CTX_new();
+	ok = e->libctx != NULL && OSSL_LIB_CTX_load_config(e->libctx, path);
+	unlink(path);
+	if (!ok)
 		goto fail;
 	e->ts = OSSL_PROVIDER_load(e->libctx, module);
 	e->dflt = OSSL_PROVIDER_load(e->libctx, "default");

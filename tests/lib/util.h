@@ -17,6 +17,13 @@ struct ts_env {
 /* Load the module `module` from dir, and default. 0, or -1 (errors printed). */
 int ts_env_load(struct ts_env *e, const char *dir, const char *module);
 
+/*
+ * The same, with the module configured by an openssl.cnf whose provider
+ * section holds the lines conf (newline-separated "key = value"), loaded
+ * into the private library context.
+ */
+int ts_env_load_conf(struct ts_env *e, const char *dir, const char *module, const char *conf);
+
 /* Free all of it; 1 when both providers unloaded cleanly. */
 int ts_env_unload(struct ts_env *e);
 

@@ -72,7 +72,7 @@ static void test_evp_zeroized_after_requests(void **state)
 	assert_true(ts_env_unload(&e));
 }
 
-/* timingseed_fault.so: a stuck source and one whose collect() fails. */
+/* timingseed_fault.so, configured to its stuck source and the one whose collect() fails. */
 static void test_evp_zeroized_after_failures(void **state)
 {
 	struct ts_env e;
@@ -81,7 +81,9 @@ static void test_evp_zeroized_after_failures(void **state)
 	int i;
 
 	(void)state;
-	load(&e, TS_FAULT_MODULE_DIR, "timingseed_fault");
+	assert_int_equal(ts_env_load_conf(&e, TS_FAULT_MODULE_DIR, "timingseed_fault",
+					  "sources = fault_stuck, fault_errno"),
+			 0);
 	s = ts_env_new_seed(&e);
 	for (i = 0; i < 4; i++) {
 		assert_false(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));

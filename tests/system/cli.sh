@@ -153,5 +153,30 @@ run "$ts" bench --quick --modules "$tmp/nowhere"
 [ "$rc" -ne 0 ] && grep -q 'could not load the shared library' "$tmp/err" &&
 	ok "bench: unloadable module is an error" || fail "bench: unloadable module is an error"
 
+# --- selftest ---------------------------------------------------------------
+# The on-demand test: a line per source, exit 0 when all pass; an induced
+# fault over a source's real samples is caught, naming the test, exit 1.
+
+check_case "selftest: every available source passes" 0 '^vdso_clock +startup +1024 +pass' -- \
+	"$ts" selftest
+check_case "selftest SOURCE: only that one" 0 '^pipe_buffer +startup +1024 +pass' -- \
+	"$ts" selftest pipe_buffer
+[ "$(grep -c 'pass' "$tmp/out")" -eq 1 ] && ok "selftest SOURCE: one line" ||
+	fail "selftest SOURCE: one line"
+check_case "selftest: a source that cannot run here fails" 1 '^kqueue_events .*not run' -- \
+	"$ts" selftest kqueue_events
+check_case "selftest: unknown source" 2 'unknown source' -- "$ts" selftest nonesuch
+check_case "selftest --induce stuck: the RCT catches it" 1 \
+	'^pipe_buffer: induced stuck fault .*caught before any block was served: .*repetition count test' \
+	-- "$ts" selftest --induce stuck pipe_buffer
+check_case "selftest --induce biased: the APT catches it" 1 \
+	'^unix_ipc: induced biased fault .*caught before any block was served: .*adaptive proportion test' \
+	-- "$ts" selftest --induce biased unix_ipc
+check_case "selftest --induce stuck, low credit: the RCT over retests" 1 \
+	'^proc_info: induced stuck fault .*caught .*repetition count test \(retest\)' \
+	-- "$ts" selftest --induce stuck proc_info
+check_case "selftest --induce: unknown fault" 2 'stuck or biased' -- \
+	"$ts" selftest --induce lukewarm pipe_buffer
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

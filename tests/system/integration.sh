@@ -103,7 +103,8 @@ grep -q 'sources pipe_buffer=[0-9]*x0.040, [0-9.]* ms' "$tmp/err" &&
 	ok "config keys: only pipe_buffer, at credit 0.04" || fail "config keys: trace"
 for bad in 'deadline_mz = 100:unknown key .deadline_mz.' 'deadline_ms = -3:deadline_ms' \
 	'sources = pipe_buffer,nonesuch:nonesuch' 'credit.pipe_buffer = 12:credit.pipe_buffer' \
-	'pipe_buffer.num_pipes = lots:num_pipes'; do
+	'pipe_buffer.num_pipes = lots:num_pipes' \
+	'credit.pipe_buffer = 1:above pipe_buffer.s default credit .*timingseed assess pipe_buffer'; do
 	keys_conf "${bad%%:*}"
 	check "bad key '${bad%%:*}': not loaded" unfetched env OPENSSL_MODULES="$modules" \
 		OPENSSL_CONF="$tmp/keys.cnf" openssl rand -hex 32

@@ -51,25 +51,69 @@ static void test_rct_cutoff(void **state)
 static void test_apt_cutoff(void **state)
 {
 	const double hs[] = {0.1, 0.5, 1.0, 2.0, 4.0, 7.5};
+	/* jitterentropy-library's jent_apt_cutoff_lookup and
+	 * jent_apt_cutoff_permanent_lookup (W = 512, H = 1/osr, osr 1..8):
+	 * C = 2 + qbinom(1 - alpha, 511, 2^-H) at alpha 2^-30 and 2^-60. */
+	const unsigned int jent[8] = {325, 422, 459, 477, 488, 494, 499, 502};
+	const unsigned int jent_perm[8] = {355, 447, 479, 494, 502, 507, 510, 512};
+	unsigned int osr;
 	size_t i;
 
 	(void)state;
-	/* SP 800-90B table 2 (alpha 2^-20, W = 512). */
-	assert_int_equal(ts_apt_cutoff(0.5, 512, 20), 410);
-	assert_int_equal(ts_apt_cutoff(1.0, 512, 20), 311);
-	assert_int_equal(ts_apt_cutoff(2.0, 512, 20), 177);
-	assert_int_equal(ts_apt_cutoff(4.0, 512, 20), 62);
-	assert_int_equal(ts_apt_cutoff(8.0, 512, 20), 13);
-	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
-		unsigned int c = ts_apt_cutoff(hs[i], 512, 30);
-		double p = exp2(-hs[i]), alpha = exp2(-30);
-
-		print_message("H=%.2f: APT cutoff %u, RCT cutoff %u\n", hs[i], c,
-			      ts_rct_cutoff(hs[i], 30));
-		if (c <= 512)
-			assert_true(upper_tail(512, p, c) <= alpha * 1.0001);
-		assert_true(upper_tail(512, p, c - 1) > alpha);
+	for (osr = 1; osr <= 8; osr++) {
+		assert_int_equal(ts_apt_cutoff(1.0 / osr, 512, 30), jent[osr - 1]);
+		assert_int_equal(ts_apt_cutoff(1.0 / osr, 512, 60), jent_perm[osr - 1]);
 	}
+	/* Too little entropy for any window to be surprising: cannot fail. */
+	assert_int_equal(ts_apt_cutoff(0.045, 512, 30), 513);
+	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+		unsigned int a;
+
+		for (a = 30; a <= 60; a += 30) {
+			unsigned int c = ts_apt_cutoff(hs[i], 512, a);
+			double p = exp2(-hs[i]), alpha = exp2(-(double)a);
+
+			print_message("H=%.2f alpha 2^-%u: APT cutoff %u, RCT cutoff %u\n", hs[i],
+				      a, c, ts_rct_cutoff(hs[i], a));
+			/* The count is 1 (the reference) + Binomial(511, p). */
+			if (c <= 512)
+				assert_true(upper_tail(511, p, c - 1) <= alpha * 1.0001);
+			assert_true(upper_tail(511, p, c - 2) > alpha);
+		}
+	}
+}
+
+static void test_permanent_cutoffs(void **state)
+{
+	struct ts_health t;
+	uint64_t s[1024];
+	size_t i, at = 0;
+
+	(void)state;
+	for (i = 0; i < 1024; i++)
+		s[i] = 0x1234;
+	ts_health_init(&t, 0.045); /* vdso_clock: RCT 668, permanent 1335 */
+	assert_int_equal(t.rct_cutoff, 668);
+	assert_int_equal(t.rct_cutoff_perm, 1335);
+	assert_int_equal(ts_health_feed(&t, s, 1024, &at), TS_HEALTH_RCT);
+	assert_int_equal(at, 667);
+	assert_int_equal(t.perm, TS_HEALTH_OK); /* intermittent only, so far */
+	/* A retest of the same stuck source: its run goes on to the permanent cutoff. */
+	ts_health_retest(&t);
+	assert_int_equal(ts_health_feed(&t, s, 1024, &at), TS_HEALTH_RCT);
+	assert_int_equal(t.perm, TS_HEALTH_RCT);
+
+	/* A chance run stopped by a failure does not fail the retest. */
+	ts_health_init(&t, 1.0); /* RCT 31, permanent 61 */
+	for (i = 0; i < 40; i++)
+		s[i] = 7;
+	for (; i < 1024; i++)
+		s[i] = i * 37 % 256;
+	assert_int_equal(ts_health_feed(&t, s, 40, &at), TS_HEALTH_RCT);
+	assert_int_equal(at, 30);
+	ts_health_retest(&t);
+	assert_int_equal(ts_health_feed(&t, s + 40, 1024 - 40, NULL), TS_HEALTH_OK);
+	assert_int_equal(t.perm, TS_HEALTH_OK);
 }
 
 static void test_stuck_fails_rct_at_cutoff(void **state)
@@ -138,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rct_cutoff),
 		cmocka_unit_test(test_apt_cutoff),
+		cmocka_unit_test(test_permanent_cutoffs),
 		cmocka_unit_test(test_stuck_fails_rct_at_cutoff),
 		cmocka_unit_test(test_biased_fails_apt),
 		cmocka_unit_test(test_good_source_no_false_alarm),

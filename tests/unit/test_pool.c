@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -98,7 +99,7 @@ static void test_stuck_source_fails_loudly(void **state)
 	ts_pool_free(p);
 }
 
-static void test_repeated_failures_are_permanent(void **state)
+static void test_stuck_source_is_permanent(void **state)
 {
 	struct ts_pool *p = pool_of(&fault_stuck, &fault_good);
 	struct ts_source_stats st[2];
@@ -107,20 +108,140 @@ static void test_repeated_failures_are_permanent(void **state)
 	int i;
 
 	(void)state;
-	/* The healthy source keeps serving; the stuck one is retested at
-	 * each request until its third failure makes it permanent. */
-	for (i = 0; i < 4; i++)
+	/* A stuck source reaches the RCT's permanent cutoff (61 at H = 1) in
+	 * its startup test: failed for good at once; the good one serves. */
+	for (i = 0; i < 3; i++)
 		assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
-	assert_non_null(strstr(rep.sources, "health failures fault_stuck=3 (failed)"));
-	/* Used: fault_good only; fault_stuck appears only as a failure. */
+	assert_non_null(strstr(rep.sources, "health failures fault_stuck=1 (failed)"));
 	assert_int_equal(strncmp(rep.sources, "fault_good=", 11), 0);
-	assert_true(strstr(rep.sources, "fault_stuck") > strstr(rep.sources, "health failures"));
 	ts_pool_stats(p, st, 2);
 	assert_int_equal(stat_of(st, 2, "fault_stuck")->state, TS_SRC_FAILED);
-	assert_int_equal(stat_of(st, 2, "fault_stuck")->intermittent, 3);
+	assert_int_equal(stat_of(st, 2, "fault_stuck")->intermittent, 1);
 	assert_int_equal(stat_of(st, 2, "fault_stuck")->permanent, 1);
 	assert_int_equal(stat_of(st, 2, "fault_stuck")->samples, 0);
+	print_message("%s\n", stat_of(st, 2, "fault_stuck")->last_failure);
+	assert_non_null(strstr(stat_of(st, 2, "fault_stuck")->last_failure, "permanent cutoff 61"));
+	assert_false(ts_pool_broken(p)); /* fault_good still serves */
 	ts_pool_free(p);
+
+	p = pool_of(&fault_stuck, NULL);
+	assert_false(ts_pool_broken(p));
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+	assert_true(ts_pool_broken(p));
+	ts_pool_free(p);
+}
+
+static void test_intermittent_failure_recovers(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_hiccup, NULL);
+	struct ts_source_stats st[1];
+	struct ts_seed_report rep;
+	unsigned char out[32];
+
+	(void)state;
+	/* One run of 20 (RCT cutoffs at H = 2: 16, permanent 31) in the first
+	 * block: that request fails, the source is quarantined, not failed. */
+	fault_hiccup_at(1024 + 50);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+	print_message("first request: %s\n", rep.error);
+	assert_non_null(strstr(rep.error, "repetition count test (continuous test): intermittent"));
+	ts_pool_stats(p, st, 1);
+	assert_int_equal(st[0].state, TS_SRC_QUARANTINED);
+	assert_false(ts_pool_broken(p));
+	/* No other source can serve: the next request retests it at once. */
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	ts_pool_stats(p, st, 1);
+	assert_int_equal(st[0].state, TS_SRC_HEALTHY);
+	assert_true(st[0].credit == st[0].default_credit);
+	assert_int_equal(st[0].intermittent, 1);
+	assert_int_equal(st[0].permanent, 0);
+	fault_hiccup_at(SIZE_MAX);
+	ts_pool_free(p);
+}
+
+static void test_quarantine_backoff(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_hiccup, &fault_good);
+	struct ts_source_stats st[2];
+	struct ts_seed_report rep;
+	unsigned char out[32];
+	struct timespec ts = {0, 150000000};
+
+	(void)state;
+	/* The hiccup in fault_hiccup's startup test: quarantined, retest in 100 ms. */
+	fault_hiccup_at(0);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	ts_pool_stats(p, st, 2);
+	assert_int_equal(stat_of(st, 2, "fault_hiccup")->state, TS_SRC_QUARANTINED);
+	print_message("%s\n", stat_of(st, 2, "fault_hiccup")->last_failure);
+	assert_non_null(strstr(stat_of(st, 2, "fault_hiccup")->last_failure, "retest in 100 ms"));
+	/* While fault_good serves, the retest waits for its backoff; then it is back. */
+	nanosleep(&ts, NULL);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	ts_pool_stats(p, st, 2);
+	assert_int_equal(stat_of(st, 2, "fault_hiccup")->state, TS_SRC_HEALTHY);
+	assert_true(stat_of(st, 2, "fault_hiccup")->credit == 2.0);
+	fault_hiccup_at(SIZE_MAX);
+	ts_pool_free(p);
+}
+
+static void test_low_estimate_is_not_for_life(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_lowstart, NULL);
+	struct ts_source_stats st[1];
+	struct ts_seed_report rep;
+	unsigned char out[32];
+	struct timespec ts = {0, 150000000};
+
+	(void)state;
+	/* A poor startup test lowers the credit, for a while only. */
+	fault_lowstart_for(1024);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	ts_pool_stats(p, st, 1);
+	print_message("after startup: credit %.4f (%s)\n", st[0].credit, st[0].last_failure);
+	assert_true(st[0].credit < 1.0);
+	nanosleep(&ts, NULL);
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	ts_pool_stats(p, st, 1);
+	print_message("after the retest: credit %.4f\n", st[0].credit);
+	assert_true(st[0].credit == st[0].default_credit);
+	ts_pool_free(p);
+}
+
+static void test_induced_faults(void **state)
+{
+	const enum ts_fault faults[] = {TS_FAULT_STUCK, TS_FAULT_BIASED};
+	const char *const caught[] = {"repetition count test", "adaptive proportion test"};
+	struct ts_selftest_result r[1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct ts_pool *p = pool_of(&fault_good, NULL);
+		struct ts_source_stats st[1];
+		struct ts_seed_report rep;
+		unsigned char out[32];
+
+		/* The on-demand test passes on the real samples... */
+		assert_int_equal(ts_pool_selftest(p, NULL, 0, r, 1), 1);
+		assert_int_equal(r[0].pass, 1);
+		assert_int_equal(r[0].samples, 1024);
+		ts_pool_free(p);
+		/* ...and with a fault laid over them from the start (as
+		 * `timingseed selftest --induce`), nothing is served. */
+		p = pool_of(&fault_good, NULL);
+		assert_int_equal(ts_pool_induce(p, "fault_good", faults[i]), 0);
+		assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), -1);
+		print_message("%s\n", rep.error);
+		assert_non_null(strstr(rep.error, caught[i]));
+		ts_pool_stats(p, st, 1);
+		assert_int_equal(st[0].samples, 0);
+		assert_int_equal(ts_pool_selftest(p, NULL, 0, r, 1), 1);
+		assert_int_equal(r[0].pass, 0);
+		assert_string_equal(r[0].test, caught[i]);
+		ts_pool_free(p);
+	}
 }
 
 static void test_turns_stuck_at_run_time(void **state)
@@ -195,6 +316,11 @@ static void test_config_errors(void **state)
 	assert_int_equal(ts_pool_set(p, "deadline_ms", "2.5", err, sizeof(err)), -1);
 	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "9", err, sizeof(err)), -1);
 	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "nan", err, sizeof(err)), -1);
+	/* Only lowered: above the default is refused, saying how to assess. */
+	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "8", err, sizeof(err)), -1);
+	print_message("%s\n", err);
+	assert_non_null(strstr(err, "above pipe_buffer's default credit"));
+	assert_non_null(strstr(err, "timingseed assess pipe_buffer"));
 	assert_int_equal(ts_pool_set(p, "credit.nonesuch", "1", err, sizeof(err)), -1);
 	assert_int_equal(ts_pool_set(p, "pipe_buffer.num_pipes", "x", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "num_pipes"));
@@ -281,7 +407,11 @@ int main(void)
 		cmocka_unit_test(test_good_sources_serve),
 		cmocka_unit_test(test_startup_lowers_credit),
 		cmocka_unit_test(test_stuck_source_fails_loudly),
-		cmocka_unit_test(test_repeated_failures_are_permanent),
+		cmocka_unit_test(test_stuck_source_is_permanent),
+		cmocka_unit_test(test_intermittent_failure_recovers),
+		cmocka_unit_test(test_quarantine_backoff),
+		cmocka_unit_test(test_low_estimate_is_not_for_life),
+		cmocka_unit_test(test_induced_faults),
 		cmocka_unit_test(test_turns_stuck_at_run_time),
 		cmocka_unit_test(test_failing_collect_leaves_others),
 		cmocka_unit_test(test_deadline),
