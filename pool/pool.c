@@ -528,6 +528,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 	bool token_due = true, tried[TS_MAX_SOURCES] = {false};
 	struct pending pend;
 	size_t off = 0, i;
+	int ret = -1;
 
 	while (off < len) {
 		struct slot *h[TS_MAX_SOURCES];
@@ -540,7 +541,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 				h[nh++] = &p->s[i];
 		if (nh == 0) {
 			pool_explain(p, rep, "no healthy source can serve the request");
-			return -1;
+			goto out;
 		}
 		rank(h, nh);
 		r = build_block(p, h, nh, block, &pend, deadline, &token_due);
@@ -550,11 +551,11 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			snprintf(rep->error, sizeof(rep->error),
 				 "deadline of %u ms passed after %zu of %zu bytes", p->deadline_ms,
 				 off, len);
-			return -1;
+			goto out;
 		}
 		if (r != BLOCK_OK) {
 			snprintf(rep->error, sizeof(rep->error), "SHA-256 conditioning failed");
-			return -1;
+			goto out;
 		}
 		part = len - off < TS_BLOCK_BYTES ? len - off : TS_BLOCK_BYTES;
 		memcpy(out + off, block, part);
@@ -569,8 +570,11 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 		}
 	}
 	pool_describe_use(p, used, rep);
+	ret = 0;
+out:
+	/* The last block stays on the stack otherwise, served or not. */
 	OPENSSL_cleanse(block, sizeof(block));
-	return 0;
+	return ret;
 }
 
 int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_seed_report *rep)
