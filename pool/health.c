@@ -13,6 +13,10 @@
  * Binomial(W, p); C = 1 + CRITBINOM(W, p, 1 - alpha), and a count of C
  * fails the test.
  */
+/* macOS's math.h declares lgamma_r only for _REENTRANT (glibc: always). */
+#if defined(__APPLE__) && !defined(_REENTRANT)
+#define _REENTRANT 1
+#endif
 #include <math.h>
 
 #include "health.h"
