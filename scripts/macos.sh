@@ -45,7 +45,9 @@ for tool in npm tar curl xz perl make cmake file sha256sum; do
 done
 nm=$(command -v llvm-nm || command -v llvm-nm-14 || true)
 objdump=$(command -v llvm-objdump || command -v llvm-objdump-14 || true)
-[ -n "$nm" ] && [ -n "$objdump" ] || die "llvm-nm/llvm-objdump are missing (Debian: llvm)"
+if [ -z "$nm" ] || [ -z "$objdump" ]; then
+	die "llvm-nm/llvm-objdump are missing (Debian: llvm)"
+fi
 mkdir -p "$cache" "$out"
 exec 9>"$cache/.lock"
 flock 9
