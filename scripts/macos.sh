@@ -18,8 +18,9 @@
 #                   (default ~/.cache/timingseed/macos)
 #   TS_MIRROR       the Debian archive (default http://deb.debian.org/debian)
 # A download that fails names the URL or package and fails the stage.
-# Measured on the 2-core reference machine: about 4.5 minutes from nothing
-# cached (zig 8 s, libcrypto 107 s arm64 and 138 s x86_64), 10 s cached.
+# Measured on the 2-core reference machine: 202 s from nothing cached (zig
+# 8 s, libcrypto 90 s arm64 and 85 s x86_64; 260 s with another build
+# running), 10 s with zig and both libcrypto builds cached.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 # HOME may be unset under a CI runner: the passwd entry has it.
