@@ -15,9 +15,11 @@
 #include <openssl/conf.h>
 #include <openssl/types.h>
 
+#include "cli.h"
+
 #define CHECK_SEED_NAME	    "TIMING-SEED"
 #define CHECK_PROVIDER_NAME "timingseed"
-#define CHECK_MODULE_FILE   "timingseed.so"
+#define CHECK_MODULE_FILE   TS_MODULE_FILE
 #define CHECK_ERRLEN	    1024
 
 /* What the file says, as OpenSSL's config modules would read it. */

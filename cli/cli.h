@@ -8,6 +8,19 @@
 
 #include "timingseed/source.h"
 
+/*
+ * The provider module's file. OpenSSL loads a provider named NAME from
+ * NAME plus its DSO_EXTENSION in the modules directory: ".so" on Linux and
+ * the BSDs, ".dylib" on macOS (Configurations/platform/Unix.pm, from the
+ * darwin targets' shared_extension).
+ */
+#ifdef __APPLE__
+#define TS_MODULE_EXT ".dylib"
+#else
+#define TS_MODULE_EXT ".so"
+#endif
+#define TS_MODULE_FILE "timingseed" TS_MODULE_EXT
+
 int cmd_sources(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_assess(int argc, char **argv);

@@ -42,6 +42,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __APPLE__
+#include <mach-o/dyld.h> /* _NSGetExecutablePath */
+#endif
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -57,7 +60,7 @@
 
 #define ERRLEN	       1024
 #define OERRLEN	       600 /* OpenSSL's part of an error message */
-#define MODULE_FILE    "timingseed.so"
+#define MODULE_FILE    TS_MODULE_FILE
 #define DEFAULT_TP_MIB 1
 
 const char *const bench_alg_name[NWHICH] = {"TIMING-SEED", "SEED-SRC"};
@@ -302,6 +305,48 @@ static int cold_once(const char *what, const char *modules)
 	return 0;
 }
 
+/* A pipe whose ends are closed on exec: pipe2 where there is one (not macOS). */
+static int pipe_cloexec(int fd[2])
+{
+#ifdef __linux__
+	return pipe2(fd, O_CLOEXEC);
+#else
+	if (pipe(fd) != 0)
+		return -1;
+	if (fcntl(fd[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fd[1], F_SETFD, FD_CLOEXEC) != 0) {
+		int e = errno;
+
+		close(fd[0]);
+		close(fd[1]);
+		errno = e;
+		return -1;
+	}
+	return 0;
+#endif
+}
+
+/* The tool's own executable, for the cold runs: 0, or -1 with errno. */
+static int self_path(char buf[PATH_MAX])
+{
+#ifdef __APPLE__
+	char raw[PATH_MAX];
+	uint32_t size = sizeof(raw);
+
+	if (_NSGetExecutablePath(raw, &size) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return realpath(raw, buf) != NULL ? 0 : -1;
+#else
+	ssize_t n = readlink("/proc/self/exe", buf, PATH_MAX - 1);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+#endif
+}
+
 /* Run `self bench --cold-once WHICH [--modules DIR]`; the ms it printed, or -1. */
 static double cold_run(const char *self, enum which w, const char *modules, char *err,
 		       size_t errlen)
@@ -321,7 +366,7 @@ static double cold_run(const char *self, enum which w, const char *modules, char
 	char *end;
 	double ms;
 
-	if (pipe2(fd, O_CLOEXEC) != 0) {
+	if (pipe_cloexec(fd) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -436,7 +481,7 @@ out:
 
 /* ---- main -------------------------------------------------------------- */
 
-/* Where the tool lives: <dir>/../modules when it holds timingseed.so. */
+/* Where the tool lives: <dir>/../modules when it holds the module. */
 static const char *modules_next_to_tool(const char *self, char buf[PATH_MAX], size_t len)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
@@ -480,7 +525,6 @@ int cmd_bench(int argc, char **argv)
 	const char *cold = NULL, *env;
 	char self[PATH_MAX], mod_buf[PATH_MAX], module[PATH_MAX + 32], err[ERRLEN];
 	size_t nsrc, req;
-	ssize_t sl;
 	int a, k, ret = 1;
 
 	for (a = 1; a < argc; a++) {
@@ -522,10 +566,8 @@ int cmd_bench(int argc, char **argv)
 	if (cold != NULL)
 		return cold_once(cold, s.modules);
 
-	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (sl <= 0)
+	if (self_path(self) != 0)
 		return cli_usage_error("bench: cannot find the tool itself: %s", strerror(errno));
-	self[sl] = '\0';
 	if (s.modules == NULL)
 		s.modules = modules_next_to_tool(self, mod_buf, sizeof(mod_buf));
 	if (s.quick) {

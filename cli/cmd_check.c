@@ -100,11 +100,12 @@ static void why_unloadable(const struct conf_view *v, char *buf, size_t len)
 	else if (mod != NULL)
 		snprintf(path, sizeof(path), "%s/%s", dir, mod);
 	else
-		snprintf(path, sizeof(path), "%s/%s.so", dir, name);
+		snprintf(path, sizeof(path), "%s/%s" TS_MODULE_EXT, dir, name);
 	if (access(path, F_OK) != 0) {
 		snprintf(buf, len,
 			 "%s does not exist (%s). Set OPENSSL_MODULES to the directory that "
-			 "holds timingseed.so, or `module = /path/to/timingseed.so` in [%s].",
+			 "holds " TS_MODULE_FILE ", or `module = /path/to/" TS_MODULE_FILE
+			 "` in [%s].",
 			 path,
 			 mod && mod[0] == '/' ? "module in the config"
 			 : env && *env	      ? "OPENSSL_MODULES"
@@ -242,7 +243,7 @@ static bool why_not_fetched(const struct facts *f, char *why, size_t wlen, char 
 			 "before its first random number).",
 			 v->ts_sect);
 	} else if (f->nts == 0 && f->cap->refused[0]) {
-		snprintf(why, wlen, "timingseed.so loaded but refused to start: %s",
+		snprintf(why, wlen, TS_MODULE_FILE " loaded but refused to start: %s",
 			 f->cap->refused);
 		snprintf(hint, hlen, "Fix that key in [%s].", v->ts_sect);
 	} else if (f->nts == 0 && v->random_provider != NULL &&
@@ -259,7 +260,7 @@ static bool why_not_fetched(const struct facts *f, char *why, size_t wlen, char 
 	} else if (f->nts == 0) {
 		why_unloadable(v, hint, hlen);
 		snprintf(why, wlen,
-			 "the timingseed provider could not be activated: timingseed.so "
+			 "the timingseed provider could not be activated: " TS_MODULE_FILE " "
 			 "cannot be loaded%s%s.",
 			 f->loaderr[0] ? ": " : "", f->loaderr);
 	} else {

@@ -3,7 +3,12 @@
  * OpenSSL helpers shared by bench and check: the error queue as text, the
  * path of a loaded module, the sum of a provider's source statistics.
  */
-#include <link.h>
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#else
+#include <link.h> /* dl_iterate_phdr: glibc, the BSDs */
+#endif
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +55,33 @@ size_t cli_ossl_errors(char *buf, size_t len)
 	return off < len ? off : len;
 }
 
+/* Whether path's last component is name; if so, path goes into buf. */
+static bool module_is(const char *path, const char *name, char *buf, size_t len)
+{
+	const char *base;
+
+	if (path == NULL || path[0] == '\0')
+		return false;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strcmp(base, name) != 0)
+		return false;
+	snprintf(buf, len, "%s", path);
+	return true;
+}
+
+#ifdef __APPLE__
+/* dyld's list of loaded images, bundles (dlopen()ed modules) included. */
+const char *cli_loaded_module(const char *name, char *buf, size_t len)
+{
+	uint32_t i, n = _dyld_image_count();
+
+	for (i = 0; i < n; i++)
+		if (module_is(_dyld_get_image_name(i), name, buf, len))
+			return buf;
+	return NULL;
+}
+#else
 struct find_module {
 	const char *name;
 	char *buf;
@@ -60,18 +92,10 @@ struct find_module {
 static int find_module_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct find_module *f = arg;
-	const char *base;
 
 	(void)size;
-	if (info->dlpi_name == NULL || info->dlpi_name[0] == '\0')
-		return 0;
-	base = strrchr(info->dlpi_name, '/');
-	base = base ? base + 1 : info->dlpi_name;
-	if (strcmp(base, f->name) != 0)
-		return 0;
-	snprintf(f->buf, f->len, "%s", info->dlpi_name);
-	f->found = true;
-	return 1;
+	f->found = module_is(info->dlpi_name, f->name, f->buf, f->len);
+	return f->found;
 }
 
 const char *cli_loaded_module(const char *name, char *buf, size_t len)
@@ -81,6 +105,7 @@ const char *cli_loaded_module(const char *name, char *buf, size_t len)
 	dl_iterate_phdr(find_module_cb, &f);
 	return f.found ? buf : NULL;
 }
+#endif
 
 static bool ends_with(const char *s, const char *suffix)
 {

@@ -17,6 +17,10 @@
  * Each test has a second cutoff at alpha 2^-60 that marks the source
  * broken (docs/health.md has the policy and its figures).
  */
+/* macOS's math.h declares lgamma_r only for _REENTRANT (glibc: always). */
+#if defined(__APPLE__) && !defined(_REENTRANT)
+#define _REENTRANT 1
+#endif
 #include <math.h>
 
 #include "health.h"

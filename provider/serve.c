@@ -8,13 +8,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef __linux__
+#include <unistd.h> /* issetugid */
+#endif
 
 #include "timingseed/options.h"
 #include "prov.h"
 
+/* getenv, but nothing for a set-user-ID or set-group-ID program. */
+static const char *env_secure(const char *name)
+{
+#ifdef __linux__
+	return secure_getenv(name);
+#else
+	return issetugid() ? NULL : getenv(name); /* macOS, the BSDs: no secure_getenv */
+#endif
+}
+
 int ts_trace_from_env(void)
 {
-	const char *v = secure_getenv("TIMINGSEED_DEBUG");
+	const char *v = env_secure("TIMINGSEED_DEBUG");
 
 	return v != NULL && strcmp(v, "1") == 0;
 }

@@ -6,13 +6,18 @@ set -eu
 pkgs="gcc make cmake pkg-config openssl libssl-dev perl"
 # test: cmocka, the sanitizer and fuzzer runtimes, the real clients,
 # dpkg-dev and lintian for tests/system/package.sh, and mmdebstrap for
-# scripts/compat.sh (root filesystems of other Debian suites).
-[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian mmdebstrap"
+# scripts/compat.sh (root filesystems of other Debian suites); llvm
+# (llvm-nm, llvm-objdump read Mach-O), file and xz-utils for
+# scripts/macos.sh, and npm below.
+[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian mmdebstrap llvm file xz-utils"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing="$missing $p"
 done
+# scripts/macos.sh fetches zig with npm: Debian's package only when there
+# is no npm at all (a Node.js installed otherwise brings its own).
+[ "${1:-}" = test ] && ! command -v npm >/dev/null && missing="$missing npm"
 [ -z "$missing" ] && exit 0
 echo "timingseed: installing$missing" >&2
 sudo=""

@@ -39,6 +39,10 @@ stage "CTest suite on this machine ($(openssl version | cut -d' ' -f1,2))" suite
 stage "sanitizers (scripts/sanitize.sh)" sh scripts/sanitize.sh
 # libFuzzer over the config parsers, bounded: about a minute.
 stage "libFuzzer, 60 s (scripts/fuzz.sh)" sh scripts/fuzz.sh 60
+# macOS, arm64 and x86_64: the sources under -Werror, a sources-only
+# program, libcrypto for darwin, the module and the tool (compiled and
+# linked with zig's C compiler, not run).
+stage "macOS cross-build, arm64 and x86_64 (scripts/macos.sh)" sh scripts/macos.sh
 # The CTest suite against Debian's own OpenSSL 3.5 (+ FIPS), 3.6 and 4.0,
 # each in a root filesystem of its suite.
 stage "Debian's OpenSSL 3.5 + FIPS, 3.6, 4.0 (scripts/compat.sh)" sh scripts/compat.sh
