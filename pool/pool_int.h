@@ -67,8 +67,37 @@ struct ts_pool {
 	unsigned long fork_gen;
 };
 
+/* Samples of a startup chunk's probe and of a request's token chunk. */
+#define CHUNK_MIN 32
+/*
+ * Retests (docs/health.md): the first 100 ms after an intermittent failure
+ * or a lowered estimate, then doubling up to 30 s while the source does
+ * not come back at its cap. A source not healthy at its cap is so retested
+ * at 0.1, 0.3, 0.7 and 1.5 s of use: within two seconds a hiccup is gone.
+ */
+#define RETEST_FIRST_NS 100000000ull
+#define RETEST_MAX_NS	30000000000ull
+
 /* pool.c: a slot as a fresh process finds it (untested, or unavailable). */
 void pool_slot_reset(struct slot *sl);
+
+/*
+ * collect.c: exactly n samples of sl into p->buf unless the deadline
+ * passes first (the count got, or -errno with sl->why set), an induced
+ * fault laid over them; pool_wipe_buf zeroes the first n of p->buf.
+ */
+long pool_collect(struct ts_pool *p, struct slot *sl, size_t n, uint64_t deadline);
+void pool_wipe_buf(struct ts_pool *p, size_t n);
+
+/*
+ * startup.c: pool_startup_slot runs sl's startup test or retest;
+ * pool_health_failure applies the failure policy to a failed test;
+ * pool_startup_needed runs the tests a request needs first (at most one
+ * attempt per source per request, marked in tried[]).
+ */
+void pool_startup_slot(struct ts_pool *p, struct slot *sl, uint64_t deadline);
+void pool_health_failure(struct slot *sl, enum ts_health_result r, const char *when);
+void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried);
 
 /*
  * fork.c. pool_lock waits for a fork in progress, then takes p->lock;
