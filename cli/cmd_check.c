@@ -153,7 +153,6 @@ struct facts {
 	size_t nts;	   /* timingseed providers active */
 	const struct capture *cap;
 	const char *loaderr, *fetcherr;
-	bool loaded;
 };
 
 /* "provider=timingseed" with ",-fips" when the default properties need it. */
@@ -444,7 +443,6 @@ int cmd_check(int argc, char **argv)
 	f.cap = &cap;
 	f.loaderr = p.loaderr;
 	f.fetcherr = fetcherr;
-	f.loaded = p.loaded;
 	ERR_clear_error();
 	f.seed_rand = EVP_RAND_fetch(p.libctx, f.seed, f.props);
 	cli_ossl_errors(fetcherr, sizeof(fetcherr));
