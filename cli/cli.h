@@ -47,6 +47,17 @@ int cli_apply_sets(const struct ts_source *src, void *cfg, int argc, char **argv
 /* Samples per second of a source, collecting for ms milliseconds; -1 if none. */
 double cli_sample_rate(const struct ts_source *src, const void *cfg, unsigned int ms);
 
+/*
+ * The rows of a restart test (restart.h): rows restarts of the source
+ * named source, each a fresh process of this tool collecting columns
+ * samples with the options sets[0..nsets) ("OPTION=VALUE") applied, into
+ * m (rows x columns 8-bit symbols, row i from restart i). progress, when
+ * not NULL, is called after each row. 0, or 1 after printing why.
+ */
+int cli_restart_collect(const char *source, char *const *sets, size_t nsets, size_t rows,
+			size_t columns, uint8_t *m,
+			void (*progress)(size_t done, size_t rows, void *arg), void *arg);
+
 /* OpenSSL helpers (ossl_util.c), for bench and check. */
 struct ossl_provider_st;
 
