@@ -4,6 +4,7 @@
  * condition.h), so that blocks are domain-separated by counter, process and
  * source identity, and a known-answer test can recompute them.
  */
+#include <math.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -73,4 +74,36 @@ int ts_cond_end(EVP_MD_CTX *ctx, unsigned char out[32])
 	unsigned int len = 0;
 
 	return EVP_DigestFinal_ex(ctx, out, &len) && len == 32;
+}
+
+/* log2(2^x + 2^y), without overflow or underflow. */
+static double log2_add(double x, double y)
+{
+	double hi = fmax(x, y), lo = fmin(x, y);
+
+	return hi + log1p(exp2(lo - hi)) / M_LN2;
+}
+
+/*
+ * The standard's steps, with P_low = (1 - P_high) / (2^n_in - 1) and
+ * n = min(n_out, nw):
+ *   psi   = 2^(n_in - n) P_low + P_high
+ *   U     = 2^(n_in - n) + sqrt(2 n 2^(n_in - n) ln 2)
+ *   omega = U P_low
+ *   h_out = -log2(max(psi, omega))
+ * Both psi and omega carry the factor (1 - P_high) 2^-n 2^n_in / (2^n_in - 1),
+ * whose log2 is a below; 2^n_in itself would overflow a double.
+ */
+double ts_cond_output_entropy(double n_in, unsigned int n_out, unsigned int nw, double h_in)
+{
+	double n = n_out < nw ? n_out : nw;
+	double a, lpsi, lomega;
+
+	if (h_in <= 0 || n_in <= 0)
+		return 0;
+	a = -n + log1p(-exp2(-h_in)) / M_LN2 - log1p(-exp2(-n_in)) / M_LN2;
+	lpsi = log2_add(a, -h_in);
+	lomega = a + log1p(sqrt(2 * n * M_LN2) * exp2(-(n_in - n) / 2)) / M_LN2;
+	/* Both are probabilities: at most 1 (the standard clamps them). */
+	return -fmin(0, fmax(lpsi, lomega));
 }

@@ -5,8 +5,11 @@
  * for first are in startup.c, collection in collect.c, the on-demand test
  * in selftest.c.
  *
- * A request is served block by block, each block hashing at least
- * TS_BLOCK_CREDIT credited bits. Before each block the healthy sources are
+ * A request is served block by block. A block whose bytes must all be
+ * full entropy hashes at least TS_BLOCK_CREDIT credited bits; once the
+ * request's asked entropy is covered, the rest need only what
+ * block_need() says (docs/security.md), and every block hashes at least
+ * one chunk of fresh samples. Before each block the healthy sources are
  * ranked by the credited bits per second they delivered so far, and the
  * block is filled from the best one alone: collection is sequential, so
  * one fast source fills a block soonest. A request's first served block
@@ -132,6 +135,7 @@ enum block_result { BLOCK_OK, BLOCK_RETRY, BLOCK_DEADLINE, BLOCK_ERROR };
 struct pending {
 	uint64_t samples[TS_MAX_SOURCES];
 	double bits[TS_MAX_SOURCES];
+	uint64_t total_samples;
 };
 
 /* Credited bits per nanosecond a source delivered so far. */
@@ -157,7 +161,7 @@ static void rank(struct slot **h, size_t nh)
 /* Samples of sl that carry need credited bits, within chunk limits. */
 static size_t plan(const struct slot *sl, double need)
 {
-	double want = ceil(need / sl->credit);
+	double want = need > 0 ? ceil(need / sl->credit) : 0;
 
 	if (want < CHUNK_MIN)
 		return CHUNK_MIN;
@@ -191,36 +195,89 @@ static enum block_result take(struct ts_pool *p, struct slot *sl, size_t n, EVP_
 	return ret;
 }
 
+#define BLOCK_BITS   (8 * TS_BLOCK_BYTES)
+#define SAMPLE_BITS  64	  /* each sample is hashed as 8 bytes (condition.h) */
+#define ROUND_MARGIN 1e-3 /* bits of slack for the rounding of block_need */
+
 /*
- * One block. Sequential collection is fastest when the block's credit
- * comes from the source with the best credited rate, h[0]. A request must
- * still draw on two sources when two are healthy: *token_due asks for a
- * small chunk of the runner-up, h[1], in the request's first block.
+ * What the served bytes of a block carry: all 8 * bytes bits when it
+ * hashed TS_BLOCK_CREDIT (n_out + 64) credited bits, else its SHA-256
+ * Output_Entropy less the bits not served (dropping 256 - 8 * bytes
+ * output bits lowers min-entropy by at most that many bits).
+ */
+static double served_entropy(double credited, uint64_t samples, size_t bytes)
+{
+	double h;
+
+	if (credited >= TS_BLOCK_CREDIT)
+		return 8.0 * (double)bytes;
+	h = ts_cond_output_entropy((double)samples * SAMPLE_BITS, BLOCK_BITS, BLOCK_BITS,
+				   credited) -
+	    (BLOCK_BITS - 8.0 * (double)bytes);
+	return h > 0 ? fmin(h, 8.0 * (double)bytes) : 0;
+}
+
+/*
+ * Credited bits a block serving bytes must hash so that its bytes carry
+ * left more bits of the request: TS_BLOCK_CREDIT when they must all be
+ * full entropy, 0 when nothing is left, else the least h_in whose
+ * Output_Entropy covers left plus the bits not served (bisection: it is
+ * increasing in h_in, and taken at the fewest samples a block hashes,
+ * where it is lowest).
+ */
+static double block_need(size_t bytes, double left)
+{
+	double target = left + (BLOCK_BITS - 8.0 * (double)bytes) + ROUND_MARGIN;
+	double lo = 0, hi = TS_BLOCK_CREDIT;
+	int i;
+
+	if (left >= 8.0 * (double)bytes || target >= BLOCK_BITS)
+		return TS_BLOCK_CREDIT;
+	if (left <= 0)
+		return 0;
+	for (i = 0; i < 64; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (ts_cond_output_entropy(CHUNK_MIN * SAMPLE_BITS, BLOCK_BITS, BLOCK_BITS, mid) >=
+		    target)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+/*
+ * One block, hashing at least need credited bits and at least one chunk.
+ * Sequential collection is fastest when the block's credit comes from the
+ * source with the best credited rate, h[0]. A request must still draw on
+ * two sources when two are healthy: *token_due asks for a small chunk of
+ * the runner-up, h[1], in the request's first block.
  */
 static enum block_result build_block(struct ts_pool *p, struct slot *const *h, size_t nh,
-				     unsigned char out[TS_BLOCK_BYTES], struct pending *pend,
-				     uint64_t deadline, bool *token_due)
+				     double need, unsigned char out[TS_BLOCK_BYTES],
+				     struct pending *pend, uint64_t deadline, bool *token_due)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	enum block_result ret = BLOCK_ERROR;
 	double credit = 0;
-	bool token = *token_due && nh >= 2;
+	bool token = *token_due && nh >= 2, first = true;
 
 	memset(pend, 0, sizeof(*pend));
 	if (md == NULL || !ts_cond_begin(md, p->sha256, p->counter++, (uint32_t)getpid()))
 		goto out;
-	while (credit < TS_BLOCK_CREDIT || token) {
+	while (first || credit < need || token) {
 		struct slot *sl = token ? h[1] : h[0];
 		size_t k = (size_t)(sl - p->s);
 		long got;
 
-		ret = take(p, sl, token ? CHUNK_MIN : plan(sl, TS_BLOCK_CREDIT - credit), md,
-			   deadline, &got);
+		ret = take(p, sl, token ? CHUNK_MIN : plan(sl, need - credit), md, deadline, &got);
 		if (ret != BLOCK_OK)
 			goto out;
-		token = false;
+		token = first = false;
 		pend->samples[k] += (uint64_t)got;
 		pend->bits[k] += got * sl->credit;
+		pend->total_samples += (uint64_t)got;
 		credit += got * sl->credit;
 		if (ts_now_ns() >= deadline) {
 			ret = BLOCK_DEADLINE;
@@ -235,7 +292,25 @@ out:
 	return ret;
 }
 
-static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
+/* The accounting of one served block, into the request's report. */
+static void account(struct ts_seed_report *rep, double credit, uint64_t samples, size_t part)
+{
+	double h = served_entropy(credit, samples, part);
+
+	if (rep->blocks < TS_REPORT_BLOCKS) {
+		struct ts_block_report *b = &rep->block[rep->blocks];
+
+		b->credited_bits = credit;
+		b->entropy_bits = h;
+		b->bytes = (unsigned int)part;
+		b->full = credit >= TS_BLOCK_CREDIT;
+	}
+	rep->blocks++;
+	rep->credited_bits += credit;
+	rep->entropy_bits += h;
+}
+
+static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len, double bits,
 		       struct ts_seed_report *rep, uint64_t start)
 {
 	uint64_t deadline = start + (uint64_t)p->deadline_ms * 1000000u;
@@ -244,6 +319,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 	bool token_due = true, tried[TS_MAX_SOURCES] = {false};
 	struct pending pend;
 	size_t off = 0, i;
+	double need, credit;
 	int ret = -1;
 
 	while (off < len) {
@@ -260,7 +336,9 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			goto out;
 		}
 		rank(h, nh);
-		r = build_block(p, h, nh, block, &pend, deadline, &token_due);
+		part = len - off < TS_BLOCK_BYTES ? len - off : TS_BLOCK_BYTES;
+		need = block_need(part, bits - rep->entropy_bits);
+		r = build_block(p, h, nh, need, block, &pend, deadline, &token_due);
 		if (r == BLOCK_RETRY)
 			continue;
 		if (r == BLOCK_DEADLINE) {
@@ -273,17 +351,25 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len,
 			snprintf(rep->error, sizeof(rep->error), "SHA-256 conditioning failed");
 			goto out;
 		}
-		part = len - off < TS_BLOCK_BYTES ? len - off : TS_BLOCK_BYTES;
 		memcpy(out + off, block, part);
 		off += part;
+		credit = 0;
 		for (i = 0; i < p->n; i++) {
 			if (pend.samples[i] == 0)
 				continue;
 			p->s[i].samples += pend.samples[i];
 			p->s[i].credited_bits += pend.bits[i];
-			rep->credited_bits += pend.bits[i];
+			credit += pend.bits[i];
 			used[i] += pend.samples[i];
 		}
+		account(rep, credit, pend.total_samples, part);
+	}
+	/* Cannot happen (block_need covers it): checked all the same. */
+	if (rep->entropy_bits < bits) {
+		snprintf(rep->error, sizeof(rep->error),
+			 "%.3f bits of entropy made for %.0f asked: internal error",
+			 rep->entropy_bits, bits);
+		goto out;
 	}
 	pool_describe_use(p, used, rep);
 	ret = 0;
@@ -295,14 +381,21 @@ out:
 
 int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_seed_report *rep)
 {
+	return ts_pool_seed_bits(p, out, len, SIZE_MAX, rep);
+}
+
+int ts_pool_seed_bits(struct ts_pool *p, unsigned char *out, size_t len, size_t bits,
+		      struct ts_seed_report *rep)
+{
 	uint64_t start = ts_now_ns();
 	int ret;
 
 	memset(rep, 0, sizeof(*rep));
+	rep->asked_bits = bits / 8 >= len ? 8 * len : bits;
 	pool_lock(p);
 	/* The deadline bounds this request's own collection: time spent
 	 * waiting for other threads' requests must not use it up. */
-	ret = seed_locked(p, out, len, rep, ts_now_ns());
+	ret = seed_locked(p, out, len, (double)rep->asked_bits, rep, ts_now_ns());
 	pool_unlock(p);
 	rep->elapsed_ns = ts_now_ns() - start;
 	if (ret == 0) {
@@ -310,6 +403,8 @@ int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_se
 	} else {
 		OPENSSL_cleanse(out, len);
 		rep->credited_bits = 0;
+		rep->entropy_bits = 0;
+		rep->blocks = 0;
 	}
 	return ret;
 }

@@ -54,8 +54,9 @@ int ts_trace_from_env(void);
 /* The section's `trace` key, a boolean that can only turn it on; 0 after an error. */
 int ts_trace_config(struct ts_provctx *pc, const char *value);
 
-/* The trace line for one served (or refused) request. */
-void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep);
+/* The trace line for one served (or refused) request; detail (or NULL) after the bits asked. */
+void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep,
+	      const char *detail);
 
 /*
  * When every enabled source failed for good: 1, and the sources with
@@ -64,10 +65,12 @@ void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_see
 int ts_broken(const struct ts_provctx *pc, char *buf, size_t len);
 
 /*
- * Fill out with len full-entropy bytes from the pool, traced as `what`;
+ * Fill out with len bytes carrying at least bits of min-entropy (SIZE_MAX:
+ * full entropy) from the pool, traced as `what` with detail (or NULL);
  * 0 with an error on the queue naming the cause (out is then wiped).
  */
-int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len);
+int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len,
+	     size_t bits, const char *detail);
 
 #ifdef OSSL_FUNC_PROVIDER_RANDOM_BYTES
 /* OpenSSL 3.5+ random_provider: RAND_bytes from the pool (random_bytes.c). */

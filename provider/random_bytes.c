@@ -12,6 +12,8 @@
 
 #ifdef OSSL_FUNC_PROVIDER_RANDOM_BYTES
 
+#include <stdint.h>
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -33,7 +35,7 @@ int ts_random_bytes(void *provctx, int which, void *buf, size_t n, unsigned int 
 	/* In requests of the size get_seed allows, each with its own deadline. */
 	for (done = 0; done < n; done += len) {
 		len = n - done < TS_MAX_REQUEST ? n - done : TS_MAX_REQUEST;
-		if (!ts_serve(pc, what, out + done, len)) {
+		if (!ts_serve(pc, what, out + done, len, SIZE_MAX, NULL)) {
 			OPENSSL_cleanse(out, done);
 			return 0;
 		}

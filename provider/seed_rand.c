@@ -4,6 +4,8 @@
  * (providers/implementations/rands/seed_src.c). DRBGs call get_seed when
  * they need entropy; every byte served is full entropy from the pool.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -141,7 +143,7 @@ static int seed_generate(void *vctx, unsigned char *out, size_t outlen, unsigned
 			 strength, TS_STRENGTH);
 		return 0;
 	}
-	if (!ts_serve(s->pc, "generate", out, outlen)) {
+	if (!ts_serve(s->pc, "generate", out, outlen, SIZE_MAX, NULL)) {
 		seed_check_broken(s);
 		return 0;
 	}
@@ -164,7 +166,10 @@ static int seed_reseed(void *vctx, int prediction_resistance, const unsigned cha
 
 /*
  * As SEED-SRC does: ceil(entropy / 8) bytes, at least min_len, at most
- * max_len. The bytes are full entropy, so that length carries the bits.
+ * max_len. The bytes together carry at least entropy bits (the DRBG asks
+ * for no more): full-entropy blocks while the bits last, the rest with
+ * what their credited input gives (ts_pool_seed_bits). entropy <= 0 is
+ * served as full entropy.
  */
 static size_t seed_get_seed(void *vctx, unsigned char **pout, int entropy, size_t min_len,
 			    size_t max_len, int prediction_resistance, const unsigned char *adin,
@@ -172,6 +177,7 @@ static size_t seed_get_seed(void *vctx, unsigned char **pout, int entropy, size_
 {
 	struct seed_ctx *s = vctx;
 	size_t len = entropy > 0 ? ((size_t)entropy + 7) / 8 : 0;
+	char detail[64];
 	unsigned char *p;
 
 	(void)prediction_resistance;
@@ -194,7 +200,9 @@ static size_t seed_get_seed(void *vctx, unsigned char **pout, int entropy, size_
 			 "get_seed: secure heap allocation of %zu bytes failed", len);
 		return 0;
 	}
-	if (!ts_serve(s->pc, "get_seed", p, len)) {
+	snprintf(detail, sizeof(detail), ", min_len %zu, max_len %zu", min_len, max_len);
+	if (!ts_serve(s->pc, "get_seed", p, len, entropy > 0 ? (size_t)entropy : SIZE_MAX,
+		      detail)) {
 		OPENSSL_secure_clear_free(p, len);
 		seed_check_broken(s);
 		return 0;

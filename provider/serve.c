@@ -44,7 +44,13 @@ int ts_trace_config(struct ts_provctx *pc, const char *value)
 	return 1;
 }
 
-void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep)
+/*
+ * The entropy is that of the bytes served (never more than 8 per byte);
+ * the credited bits are what was hashed into their blocks, more (n_out +
+ * 64 per full block, and the bytes of a last block not served).
+ */
+void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_seed_report *rep,
+	      const char *detail)
 {
 	if (!pc->trace)
 		return;
@@ -53,16 +59,20 @@ void ts_trace(const struct ts_provctx *pc, const char *what, const struct ts_see
 			rep->elapsed_ns / 1e6, rep->error);
 	else
 		fprintf(stderr,
-			"timingseed: %s %zu bytes, %.1f credited bits, sources %s, %.3f ms\n", what,
-			rep->bytes, rep->credited_bits, rep->sources, rep->elapsed_ns / 1e6);
+			"timingseed: %s %zu bytes, %.1f bits of entropy (%zu asked%s), %.1f "
+			"credited bits in %zu blocks, sources %s, %.3f ms\n",
+			what, rep->bytes, rep->entropy_bits, rep->asked_bits,
+			detail != NULL ? detail : "", rep->credited_bits, rep->blocks, rep->sources,
+			rep->elapsed_ns / 1e6);
 }
 
-int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len)
+int ts_serve(const struct ts_provctx *pc, const char *what, unsigned char *out, size_t len,
+	     size_t bits, const char *detail)
 {
 	struct ts_seed_report rep;
-	int ok = ts_pool_seed(pc->pool, out, len, &rep) == 0;
+	int ok = ts_pool_seed_bits(pc->pool, out, len, bits, &rep) == 0;
 
-	ts_trace(pc, what, &rep);
+	ts_trace(pc, what, &rep, detail);
 	if (!ok)
 		TS_RAISE(pc, TS_R_SEED_FAILED, "%s of %zu bytes: %s", what, len, rep.error);
 	return ok;

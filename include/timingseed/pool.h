@@ -3,9 +3,12 @@
  * The entropy pool: turns raw samples of several sources into full-entropy
  * seed bytes.
  *
- * Every 32-byte output block is SHA-256 over raw samples that carry at
- * least 320 credited bits (n_out + 64, SP 800-90B 3.1.5.1.2). Credit is per
- * source in bits per raw sample. The pool is thread-safe (one internal
+ * Every 32-byte output block is SHA-256 over raw samples. A block that
+ * must be full entropy carries at least 320 credited bits (n_out + 64, SP
+ * 800-90B 3.1.5.1.2); a request that asks for fewer bits than it has
+ * bytes gets, per block, the credit whose Output_Entropy covers what is
+ * left of the request (docs/security.md). Credit is per source in bits
+ * per raw sample. The pool is thread-safe (one internal
  * lock) and fork-aware (a child redoes the startup tests and never repeats
  * the parent's state).
  */
@@ -30,10 +33,25 @@
 struct ts_pool;
 struct ts_source;
 
+/* Per-block accounting is kept for the first TS_REPORT_BLOCKS blocks. */
+#define TS_REPORT_BLOCKS (TS_MAX_REQUEST / TS_BLOCK_BYTES)
+
+/* One served block: what went in, what its served bytes carry. */
+struct ts_block_report {
+	double credited_bits; /* credited bits hashed into it */
+	double entropy_bits;  /* min-entropy of its bytes served (docs/security.md) */
+	unsigned int bytes;   /* of it served: 32, or fewer for the last */
+	unsigned int full;    /* 1 when made full entropy (>= TS_BLOCK_CREDIT in) */
+};
+
 /* What one request did, for the trace and for error messages. */
 struct ts_seed_report {
 	size_t bytes;
+	size_t asked_bits;    /* min-entropy the request asked for */
+	double entropy_bits;  /* min-entropy of the bytes served: >= asked_bits */
 	double credited_bits; /* hashed into the blocks that were served */
+	size_t blocks;	      /* served */
+	struct ts_block_report block[TS_REPORT_BLOCKS];
 	uint64_t elapsed_ns;
 	/* Sources used, "name=SAMPLESxCREDIT,...", then any health failures. */
 	char sources[512];
@@ -107,6 +125,17 @@ const char *ts_pool_source_name(const struct ts_pool *pool, size_t i);
  * set; out is then wiped. rep may not be NULL.
  */
 int ts_pool_seed(struct ts_pool *pool, unsigned char *out, size_t len, struct ts_seed_report *rep);
+
+/*
+ * Fill out with len bytes that together carry at least bits of
+ * min-entropy (bits at most 8 * len; more is served as 8 * len), as
+ * get_seed's entropy argument asks. Blocks are made full entropy while
+ * what is left of the request fills them; the rest carry what their
+ * credited input gives them by SP 800-90B 3.1.5.1.2. As ts_pool_seed
+ * otherwise.
+ */
+int ts_pool_seed_bits(struct ts_pool *pool, unsigned char *out, size_t len, size_t bits,
+		      struct ts_seed_report *rep);
 
 /*
  * Run the startup tests of every enabled source not yet tested in this

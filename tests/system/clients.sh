@@ -72,7 +72,7 @@ refused() {
 
 # seeded NAME STDERR_FILE EXPECT(trace|notrace)
 seeded() {
-	if grep -q '^timingseed: get_seed [0-9]* bytes, [0-9.]* credited bits, sources ' "$2"; then
+	if grep -q '^timingseed: get_seed [0-9]* bytes, [0-9.]* bits of entropy ([0-9]* asked[^)]*), [0-9.]* credited bits in [0-9]* blocks, sources ' "$2"; then
 		if [ "$3" = trace ]; then
 			ok "$1 was seeded by timingseed ($(grep -c '^timingseed: get_seed' "$2") get_seed)"
 		else

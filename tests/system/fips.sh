@@ -42,7 +42,7 @@ run() {
 	env -u OPENSSL_MODULES OPENSSL_CONF="$c" TIMINGSEED_DEBUG=1 "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
-traced() { grep -q '^timingseed: get_seed [0-9]* bytes, [0-9.]* credited bits, sources ' "$tmp/err"; }
+traced() { grep -q '^timingseed: get_seed [0-9]* bytes, [0-9.]* bits of entropy ([0-9]* asked[^)]*), [0-9.]* credited bits in [0-9]* blocks, sources ' "$tmp/err"; }
 major=$(openssl version | sed -n 's/^OpenSSL \([0-9]*\)\..*/\1/p')
 echo "# $(openssl version), $modulesdir/fips.so"
 

@@ -52,7 +52,7 @@ check() {
 		fail "$name (exit status)"
 		return
 	fi
-	if grep -q '^timingseed: get_seed [0-9]* bytes, [0-9.]* credited bits, sources ' "$tmp/err"; then
+	if grep -q '^timingseed: get_seed [0-9]* bytes, [0-9.]* bits of entropy ([0-9]* asked[^)]*), [0-9.]* credited bits in [0-9]* blocks, sources ' "$tmp/err"; then
 		[ "$expect" = trace ] && ok "$name" || fail "$name: timingseed served a seed, expected the OS seed"
 	else
 		[ "$expect" = notrace ] && ok "$name" || fail "$name: no trace line, OpenSSL fell back to its OS seed"
@@ -125,7 +125,7 @@ if [ "${ver% *}" -gt 3 ] || [ "${ver#* }" -ge 5 ]; then
 		>"$tmp/rp.cnf"
 	if env TIMINGSEED_DEBUG=1 OPENSSL_MODULES="$modules" OPENSSL_CONF="$tmp/rp.cnf" \
 		openssl rand -hex 32 >"$tmp/out" 2>"$tmp/err" &&
-		grep -q '^timingseed: random_bytes public 32 bytes, [0-9.]* credited bits' "$tmp/err"; then
+		grep -q '^timingseed: random_bytes public 32 bytes, 256.0 bits of entropy (256 asked), [0-9.]* credited bits' "$tmp/err"; then
 		ok "random_provider = timingseed: RAND_bytes served by random_bytes"
 	else
 		fail "random_provider = timingseed"

@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "condition.h"
 #include "fault_sources.h"
 #include "timingseed/pool.h"
 #include "timingseed/tick.h"
@@ -401,6 +402,143 @@ static void test_known_answer(void **state)
 	ts_pool_free(p);
 }
 
+/* ---- per-request accounting ------------------------------------------ */
+
+/*
+ * Reference values of SP 800-90B 3.1.5.1.2 Output_Entropy for SHA-256
+ * (n_out = nw = 256), computed with 400-digit decimal arithmetic from the
+ * standard's steps: (h_in, n_in) -> h_out.
+ */
+static void test_output_entropy(void **state)
+{
+	static const struct {
+		double h_in, n_in, h_out;
+	} ref[] = {
+		{320, 2048, 256.0},
+		{300, 2048, 256.0},
+		{256, 2048, 255.0},
+		{256, 300, 255.0},
+		{255, 4096, 254.415037499279},
+		{250, 258, 249.9776321869715},
+		{256, 256, 251.689764568727}, /* omega, not psi, is the larger */
+		{100, 2048, 100.0},
+		{1.44, 2048, 1.44},
+		{64, 64, 64.0},
+	};
+	double prev = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ref) / sizeof(ref[0]); i++) {
+		double h = ts_cond_output_entropy(ref[i].n_in, 256, 256, ref[i].h_in);
+
+		print_message("h_in %g, n_in %g: %.12f (want %.12f)\n", ref[i].h_in, ref[i].n_in, h,
+			      ref[i].h_out);
+		assert_true(fabs(h - ref[i].h_out) < 1e-9);
+	}
+	assert_true(ts_cond_output_entropy(2048, 256, 256, 0) == 0);
+	/* Never more than went in, nor than n_out; increasing in h_in. */
+	for (i = 1; i <= 400; i++) {
+		double h = ts_cond_output_entropy(2048, 256, 256, (double)i);
+
+		assert_true(h <= (double)i + 1e-9 && h <= 256.0 && h >= prev);
+		prev = h;
+	}
+}
+
+/* Checks one request's report against the rules; returns its credited bits. */
+static double check_accounting(const struct ts_seed_report *rep, size_t len, size_t bits)
+{
+	double credit = 0, entropy = 0;
+	size_t i;
+
+	assert_int_equal(rep->bytes, len);
+	assert_int_equal(rep->blocks, (len + TS_BLOCK_BYTES - 1) / TS_BLOCK_BYTES);
+	assert_int_equal(rep->asked_bits, bits < 8 * len ? bits : 8 * len);
+	/* A request for N bits never gets fewer. */
+	assert_true(rep->entropy_bits >= (double)rep->asked_bits);
+	for (i = 0; i < rep->blocks; i++) {
+		const struct ts_block_report *b = &rep->block[i];
+		double most;
+
+		assert_int_equal(b->bytes,
+				 i + 1 < rep->blocks ? TS_BLOCK_BYTES : len - i * TS_BLOCK_BYTES);
+		assert_true(b->credited_bits > 0); /* every block hashes fresh samples */
+		assert_true(b->entropy_bits <= 8.0 * b->bytes);
+		if (b->full) {
+			/* Full entropy only with n_out + 64 credited bits in. */
+			assert_true(b->credited_bits >= TS_BLOCK_CREDIT);
+			assert_true(b->entropy_bits == 8.0 * b->bytes);
+		} else {
+			/* Output_Entropy of what went in, less the bits not served
+			 * (n_in is at least 32 samples of 64 bits: the bound's lowest). */
+			assert_true(b->credited_bits < TS_BLOCK_CREDIT);
+			most = ts_cond_output_entropy(1e6, 256, 256, b->credited_bits) -
+			       (256.0 - 8.0 * b->bytes);
+			assert_true(b->entropy_bits <= (most > 0 ? most : 0) + 1e-9);
+		}
+		credit += b->credited_bits;
+		entropy += b->entropy_bits;
+	}
+	assert_true(fabs(credit - rep->credited_bits) < 1e-6);
+	assert_true(fabs(entropy - rep->entropy_bits) < 1e-6);
+	return credit;
+}
+
+static void test_request_accounting(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_good, &fault_good2);
+	struct ts_seed_report rep;
+	unsigned char out[100];
+	static const size_t asks[] = {1, 64, 128, 200, 255, 256, 257, 300, 383, 384};
+	size_t i, len;
+	double credit;
+
+	(void)state;
+	/* Full entropy (generate, random_bytes): n_out + 64 in every block. */
+	assert_int_equal(ts_pool_seed(p, out, 48, &rep), 0);
+	credit = check_accounting(&rep, 48, 384);
+	assert_true(rep.block[0].full && rep.block[1].full);
+	assert_true(credit >= 2 * TS_BLOCK_CREDIT);
+	assert_true(rep.entropy_bits == 384);
+
+	/* OpenSSL 3.0's instantiation: 48 bytes for 256 bits. The first
+	 * block is full entropy, the second need carry nothing but fresh
+	 * samples: about half the credited input. */
+	assert_int_equal(ts_pool_seed_bits(p, out, 48, 256, &rep), 0);
+	credit = check_accounting(&rep, 48, 256);
+	print_message("48 bytes for 256 bits: %.1f credited bits in, %.1f bits of entropy out\n",
+		      credit, rep.entropy_bits);
+	assert_true(rep.block[0].full && !rep.block[1].full);
+	assert_true(credit < 1.5 * TS_BLOCK_CREDIT);
+
+	/* 3.5 and later (384 bits in 48 bytes): the last 16 bytes must be
+	 * full entropy too, which takes n_out + 64 (the unserved half of the
+	 * output is no help). */
+	assert_int_equal(ts_pool_seed_bits(p, out, 48, 384, &rep), 0);
+	check_accounting(&rep, 48, 384);
+	assert_true(rep.block[0].full && rep.block[1].full);
+
+	/* A 128-bit DRBG's 32-byte seed: one block, with about 128 bits in. */
+	assert_int_equal(ts_pool_seed_bits(p, out, 32, 128, &rep), 0);
+	credit = check_accounting(&rep, 32, 128);
+	assert_false(rep.block[0].full);
+	assert_true(credit >= 128 && credit < 160);
+
+	/* Any ask, any length: never fewer bits than asked. */
+	for (len = 1; len <= sizeof(out); len += 33)
+		for (i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+			assert_int_equal(ts_pool_seed_bits(p, out, len, asks[i], &rep), 0);
+			check_accounting(&rep, len, asks[i]);
+		}
+	/* 16 bytes of a block: 128 bits of entropy reported, not the 320 in. */
+	assert_int_equal(ts_pool_seed(p, out, 16, &rep), 0);
+	check_accounting(&rep, 16, 128);
+	assert_true(rep.entropy_bits == 128 && rep.credited_bits >= TS_BLOCK_CREDIT);
+	assert_true(ts_pool_verify_zeroized(p));
+	ts_pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +555,8 @@ int main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_known_answer),
+		cmocka_unit_test(test_output_entropy),
+		cmocka_unit_test(test_request_accounting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
