@@ -320,14 +320,25 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len, double
 	struct pending pend;
 	size_t off = 0, i;
 	double need, credit;
+	size_t want = 1;
 	int ret = -1;
 
+	/*
+	 * A cold start tests one source, the cheapest: the token of a second
+	 * one is not worth a second startup test to a process that may make
+	 * one request. Once one is healthy, a request tests a second, so
+	 * later requests draw on two (docs/performance.md).
+	 */
+	pool_after_fork(p);
+	for (i = 0; i < p->n; i++)
+		if (p->s[i].enabled && p->s[i].state == TS_SRC_HEALTHY)
+			want = 2;
 	while (off < len) {
 		struct slot *h[TS_MAX_SOURCES];
 		size_t nh = 0, part;
 		enum block_result r;
 
-		pool_startup_needed(p, deadline, tried); /* again after a source failed */
+		pool_startup_needed(p, deadline, tried, want); /* again after a source failed */
 		for (i = 0; i < p->n; i++)
 			if (p->s[i].enabled && p->s[i].state == TS_SRC_HEALTHY)
 				h[nh++] = &p->s[i];

@@ -92,12 +92,13 @@ void pool_wipe_buf(struct ts_pool *p, size_t n);
 /*
  * startup.c: pool_startup_slot runs sl's startup test or retest;
  * pool_health_failure applies the failure policy to a failed test;
- * pool_startup_needed runs the tests a request needs first (at most one
- * attempt per source per request, marked in tried[]).
+ * pool_startup_needed runs the tests a request needs first, until want
+ * sources are healthy or none is left to try (at most one attempt per
+ * source per request, marked in tried[]).
  */
 void pool_startup_slot(struct ts_pool *p, struct slot *sl, uint64_t deadline);
 void pool_health_failure(struct slot *sl, enum ts_health_result r, const char *when);
-void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried);
+void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried, size_t want);
 
 /*
  * fork.c. pool_lock waits for a fork in progress, then takes p->lock;

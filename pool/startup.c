@@ -166,17 +166,30 @@ static size_t startup_all(struct ts_pool *p, uint64_t deadline)
 }
 
 /*
- * Startup tests are run before a source's first use, not for every source
- * at once: a request needs two healthy sources (one to carry the credit,
- * one for the token), so only the cheapest untested ones are tested: a
- * startup test is TS_STARTUP_SAMPLES samples, so the fastest sampler
- * passes it soonest (unix_ipc's alone takes ~50 ms here). Speed is found by
- * a probe of CHUNK_MIN samples (not hashed, not credited). Each source
- * gets at most one startup attempt per request. First, one retest that is
- * due is run whatever the others' health, so a quarantined or lowered
- * source comes back (and its rate is measured anew) while others serve.
+ * What a startup test of sl is expected to cost, per sample: what this
+ * process measured (a probe or an earlier test), else the source's static
+ * hint, else 0 (unknown: to be probed).
  */
-void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried)
+static double cost(const struct slot *sl)
+{
+	return sl->ns_per_sample > 0 ? sl->ns_per_sample : sl->src->cost_ns;
+}
+
+/*
+ * Startup tests are run before a source's first use, not for every source
+ * at once, and only as many as the request needs healthy: want (one on a
+ * cold start, two once the process has a healthy source, so later
+ * requests carry a runner-up's token). The cheapest untested ones are
+ * tested first: a startup test is TS_STARTUP_SAMPLES samples, so the
+ * fastest sampler passes it soonest (unix_ipc's alone takes ~90 ms here).
+ * Cost is the source's static hint (struct ts_source's cost_ns) or what
+ * this process measured; a source with neither is probed first with
+ * CHUNK_MIN samples (not hashed, not credited). Each source gets at most
+ * one startup attempt per request. First, one retest that is due is run
+ * whatever the others' health, so a quarantined or lowered source comes
+ * back (and its rate is measured anew) while others serve.
+ */
+void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried, size_t want)
 {
 	size_t i, candidates = 0;
 	uint64_t now = ts_now_ns();
@@ -191,15 +204,15 @@ void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried)
 		}
 	for (i = 0; i < p->n; i++)
 		candidates += needs_startup(&p->s[i], now, count_healthy(p) == 0) && !tried[i];
-	if (candidates == 0 || count_healthy(p) >= 2)
+	if (candidates == 0 || count_healthy(p) >= want)
 		return;
-	if (candidates + count_healthy(p) > 2)
+	if (candidates + count_healthy(p) > want)
 		for (i = 0; i < p->n; i++)
 			if (needs_startup(&p->s[i], now, count_healthy(p) == 0) && !tried[i] &&
-			    p->s[i].ns_per_sample == 0 &&
+			    cost(&p->s[i]) == 0 &&
 			    pool_collect(p, &p->s[i], CHUNK_MIN, deadline) >= 0)
 				pool_wipe_buf(p, CHUNK_MIN);
-	while (count_healthy(p) < 2) {
+	while (count_healthy(p) < want) {
 		struct slot *best = NULL;
 		bool urgent = count_healthy(p) == 0;
 
@@ -208,7 +221,7 @@ void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried)
 
 			if (!needs_startup(sl, now, urgent) || tried[i])
 				continue;
-			if (best == NULL || sl->ns_per_sample < best->ns_per_sample)
+			if (best == NULL || cost(sl) < cost(best))
 				best = sl;
 		}
 		if (best == NULL)

@@ -194,4 +194,5 @@ const struct ts_source ts_source_pipe_buffer = {
 	.options = options,
 	.available = pipe_buffer_available,
 	.collect = pipe_buffer_collect,
+	.cost_ns = 2400, /* ns per sample over a startup test, reference VM */
 };

@@ -189,4 +189,5 @@ const struct ts_source ts_source_proc_info = {
 	.options = options,
 	.available = proc_info_available,
 	.collect = proc_info_collect,
+	.cost_ns = 3500, /* ns per sample over a startup test, reference VM */
 };

@@ -426,4 +426,5 @@ const struct ts_source ts_source_unix_ipc = {
 	.options = options,
 	.available = unix_ipc_available,
 	.collect = unix_ipc_collect,
+	.cost_ns = 85600, /* ns per sample over a startup test, reference VM */
 };

@@ -62,6 +62,14 @@ struct ts_source {
 	 * the source could not run at all (EMFILE, ENOMEM, ...).
 	 */
 	long (*collect)(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns);
+	/*
+	 * A static cost hint: ns per sample over a startup test's 1024
+	 * samples (setup included) on the reference machine, or 0 when
+	 * unknown. The pool startup-tests the cheapest sources first
+	 * without probing them; unknown ones are probed. Last in the
+	 * struct so that initializers elsewhere need not change.
+	 */
+	double cost_ns;
 };
 
 /* The symbol health tests and credit refer to. */
