@@ -22,7 +22,7 @@ struct settings {
 	const char *modules; /* NULL: OpenSSL's own search */
 	uint64_t tp_bytes;
 	double tp_seconds; /* 0: no limit */
-	int warm_n, cold_n;
+	int warm_n, cold_n, process_n;
 	unsigned int source_ms;
 };
 
@@ -36,6 +36,18 @@ struct result {
 	char note[256];
 };
 
+/*
+ * A whole process: `openssl rand -hex 32` seeded by timingseed (a config
+ * that loads the module and names TIMING-SEED the seed) and by the OS (an
+ * empty config), run in alternating pairs.
+ */
+struct process_result {
+	int pairs;		     /* 0: not measured, see note */
+	double ts_median, os_median; /* ms, wall, fork to exit */
+	double ratio_median;	     /* median of the pairs' ratios */
+	char note[256];
+};
+
 struct source_result {
 	const char *name;
 	enum ts_source_state state;
@@ -43,9 +55,10 @@ struct source_result {
 };
 
 void bench_print_json(const struct settings *s, const char *module, const struct source_result *src,
-		      size_t nsrc, const struct result res[NWHICH]);
+		      size_t nsrc, const struct result res[NWHICH],
+		      const struct process_result *proc);
 void bench_print_table(const struct settings *s, const char *module,
 		       const struct source_result *src, size_t nsrc,
-		       const struct result res[NWHICH]);
+		       const struct result res[NWHICH], const struct process_result *proc);
 
 #endif

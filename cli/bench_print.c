@@ -13,7 +13,8 @@ static double ratio(double a, double b)
 }
 
 void bench_print_json(const struct settings *s, const char *module, const struct source_result *src,
-		      size_t nsrc, const struct result res[NWHICH])
+		      size_t nsrc, const struct result res[NWHICH],
+		      const struct process_result *proc)
 {
 	size_t i;
 	int k;
@@ -44,6 +45,11 @@ void bench_print_json(const struct settings *s, const char *module, const struct
 	       ratio(res[TS].warm_p90, res[SS].warm_p90), ratio(res[TS].warm_p99, res[SS].warm_p99),
 	       ratio(res[TS].cold_median, res[SS].cold_median),
 	       ratio(res[TS].throughput, res[SS].throughput));
+	printf("\n  \"process\": {\"command\": \"openssl rand -hex 32\", \"pairs\": %d, "
+	       "\"timingseed_median_ms\": %.3f, \"os_median_ms\": %.3f, \"note\": ",
+	       proc->pairs, proc->ts_median, proc->os_median);
+	cli_json_string(proc->note);
+	printf("},\n  \"process_ratio\": %.3f,", proc->ratio_median);
 	printf("\n  \"sources\": [");
 	for (i = 0; i < nsrc; i++) {
 		printf("%s\n    {\"name\": ", i ? "," : "");
@@ -68,7 +74,7 @@ static void print_row(const char *label, double ts, double ss, const char *fmt)
 
 void bench_print_table(const struct settings *s, const char *module,
 		       const struct source_result *src, size_t nsrc,
-		       const struct result res[NWHICH])
+		       const struct result res[NWHICH], const struct process_result *proc)
 {
 	double sum = 0;
 	char label[64];
@@ -105,4 +111,15 @@ void bench_print_table(const struct settings *s, const char *module,
 		       res[k].note[0] ? "; " : "", res[k].note);
 	printf("  ratio: TIMING-SEED / SEED-SRC. Cold: the first request in a new process, "
 	       "after the provider is loaded.\n");
+	if (proc->pairs > 0) {
+		snprintf(label, sizeof(label), "openssl rand -hex 32 ms (%d pairs)", proc->pairs);
+		printf("\n%-34s %14s %14s %12s\n", "whole process", "timingseed", "OS seed",
+		       "ratio");
+		printf("%-34s %14.3f %14.3f %11.3gx\n", label, proc->ts_median, proc->os_median,
+		       proc->ratio_median);
+		printf("  medians; ratio: median of the pairs' ratios, run alternately%s%s\n",
+		       proc->note[0] ? "; " : "", proc->note);
+	} else {
+		printf("\nwhole process: not measured: %s\n", proc->note);
+	}
 }

@@ -133,6 +133,8 @@ for side in ("timingseed", "seed_src"):
     for k in keys:
         assert isinstance(d[side][k], (int, float)), (side, k)
         assert d[side][k] >= 0, (side, k)
+assert isinstance(d["process_ratio"], (int, float)) and d["process_ratio"] >= 0, "process_ratio"
+assert isinstance(d["process"]["pairs"], int), "process.pairs"
 assert isinstance(d["sources"], list) and d["sources"], "sources"
 for s in d["sources"]:
     assert isinstance(s["name"], str), s
