@@ -14,7 +14,8 @@
  * block is filled from the best one alone: collection is sequential, so
  * one fast source fills a block soonest. A request's first served block
  * also holds a token chunk (CHUNK_MIN samples) of the runner-up, so a
- * request draws on two sources when two are healthy; later blocks do not
+ * request draws on two sources when two are healthy (from a process's
+ * second request on: a cold start tests one, startup.c); later blocks do not
  * (a block thrown away leaves the token due for the next). Every
  * chunk passes the source's RCT and APT before it is hashed; a failure
  * throws the whole block away, so no served block ever holds samples of a
