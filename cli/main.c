@@ -24,7 +24,9 @@ static const struct command commands[] = {
 	{"sample", cmd_sample,
 	 "sample SOURCE -n N -o FILE [--format u8|u64|openentropy] [--set OPTION=VALUE]..."},
 	{"assess", cmd_assess,
-	 "assess [SOURCE...] [-n N] [--file FILE]... [--bits K] [--set OPTION=VALUE]... [--json]"},
+	 "assess [SOURCE...] [-n N] [--file FILE]... [--bits K] [--set OPTION=VALUE]... [--json] | "
+	 "assess --restart SOURCE|--file FILE [-r R] [-c C] [-H H_I] [--bits K] "
+	 "[--set OPTION=VALUE]... [--json]"},
 	{"seed", cmd_seed, "seed [-n BYTES] [--hex]"},
 	{"bench", cmd_bench,
 	 "bench [--json] [--modules DIR] [--throughput-bytes N] [--throughput-seconds S]"},
