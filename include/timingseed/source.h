@@ -40,6 +40,18 @@ struct ts_option {
 	const char *help;
 };
 
+/*
+ * One assessment a default credit is held to: option settings that fix
+ * variation the collector itself chooses (a write size an LCG picks, the
+ * alternation of two queries). Such variation is known to an attacker and
+ * worth nothing, so the credit is assessed without it. sets are
+ * "OPTION=VALUE", NULL-terminated.
+ */
+struct ts_assessment {
+	const char *label;
+	const char *sets[4];
+};
+
 struct ts_source {
 	const char *name;
 	/* Where the original runs ("posix", "macos", "macos,bsd", "linux"). */
@@ -62,6 +74,12 @@ struct ts_source {
 	 * the source could not run at all (EMFILE, ENOMEM, ...).
 	 */
 	long (*collect)(const void *config, uint64_t *out, size_t n, uint64_t deadline_ns);
+	/*
+	 * The assessments the default credit is held to (docs/sources.md),
+	 * ended by a NULL label; NULL when the defaults fix everything the
+	 * collector chooses.
+	 */
+	const struct ts_assessment *assessments;
 };
 
 /* The symbol health tests and credit refer to. */
