@@ -247,22 +247,26 @@ out:
 	return rc;
 }
 
-/* Credit in force for each picked source: a pool's, after its startup tests. */
+/*
+ * Credit in force for each picked source: a pool's, after the startup
+ * test of every source (the on-demand test: a pool may startup-test only
+ * the sources a request needs). A source that fails it is credited 0.
+ */
 static void credits(struct report *r)
 {
 	struct ts_pool *pool = ts_pool_new();
+	struct ts_selftest_result res[TS_MAX_SOURCES];
 	struct ts_source_stats st[TS_MAX_SOURCES];
 	size_t i, j, n;
 
 	if (pool == NULL)
 		return;
-	ts_pool_startup(pool);
+	ts_pool_selftest(pool, NULL, 0, res, TS_MAX_SOURCES);
 	n = ts_pool_stats(pool, st, TS_MAX_SOURCES);
 	for (i = 0; i < r->nsources; i++)
 		for (j = 0; j < n; j++)
 			if (strcmp(st[j].name, r->sources[i].name) == 0)
-				r->sources[i].credit =
-					st[j].state == TS_SRC_HEALTHY ? st[j].credit : 0;
+				r->sources[i].credit = st[j].state == TS_SRC_HEALTHY ? st[j].credit : 0;
 	ts_pool_free(pool);
 }
 
