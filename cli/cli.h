@@ -3,6 +3,7 @@
 #ifndef TS_TOOLS_CLI_H
 #define TS_TOOLS_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,17 @@ int cmd_seed(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* assess --restart (cmd_assess_restart.c), argv as cmd_assess() has it. */
+int cli_assess_restart(int argc, char **argv);
+
+/*
+ * An assess JSON object's fields common to every kind, from its opening
+ * brace to the estimators, unclosed, on stdout.
+ */
+struct ts_ea_report;
+void cli_assess_json_head(const char *name, bool source, const struct ts_ea_report *r);
 
 /* Strict parse of a count in 1..max; prints an error and returns -1. */
 int cli_parse_count(const char *opt, const char *s, uint64_t max, uint64_t *out);

@@ -16,7 +16,8 @@
  *
  * For a live source the verdict compares its default credit with the
  * measured minimum: it passes when the credit is at most half of it (the
- * project's rule for defaults). The exit status is 0 whatever the
+ * project's rule for defaults). --restart is the restart test
+ * (cmd_assess_restart.c). The exit status is 0 whatever the
  * verdicts (they are a report, in the output), 1 when a collection or the
  * assessment could not run, 2 on bad arguments.
  */
@@ -204,15 +205,15 @@ static void print_text(const struct job *j, const struct ts_ea_report *r, bool b
 		       j->src->default_credit <= r->min / 2 ? "pass" : "FAIL", r->min / 2);
 }
 
-static void print_json(const struct job *j, const struct ts_ea_report *r, bool first)
+void cli_assess_json_head(const char *name, bool source, const struct ts_ea_report *r)
 {
 	size_t i;
 
-	printf("%s\n  {\"name\": ", first ? "" : ",");
-	cli_json_string(j->name);
+	printf("{\"name\": ");
+	cli_json_string(name);
 	printf(", \"kind\": \"%s\", \"samples\": %zu, \"bits\": %u, \"alphabet\": %u, "
 	       "\"min_entropy\": %.6f, \"h_original\": %.6f, \"h_bitstring\": ",
-	       j->src ? "source" : "file", r->samples, r->bits, r->alphabet, r->min, r->h_original);
+	       source ? "source" : "file", r->samples, r->bits, r->alphabet, r->min, r->h_original);
 	if (r->h_bitstring >= 0)
 		printf("%.6f", r->h_bitstring);
 	else
@@ -221,6 +222,12 @@ static void print_json(const struct job *j, const struct ts_ea_report *r, bool f
 	for (i = 0; i < r->count; i++)
 		printf("%s\"%s\": %.6f", i ? ", " : "", r->est[i].name, r->est[i].h);
 	printf("}");
+}
+
+static void print_json(const struct job *j, const struct ts_ea_report *r, bool first)
+{
+	printf("%s\n  ", first ? "" : ",");
+	cli_assess_json_head(j->name, j->src != NULL, r);
 	if (j->src != NULL)
 		printf(", \"credit\": %.4f, \"verdict\": \"%s\"", j->src->default_credit,
 		       j->src->default_credit <= r->min / 2 ? "pass" : "fail");
@@ -303,6 +310,9 @@ int cmd_assess(int argc, char **argv)
 	size_t njobs = 0, printed = 0, i;
 	int a, ret = 0;
 
+	for (a = 1; a < argc; a++)
+		if (strcmp(argv[a], "--restart") == 0)
+			return cli_assess_restart(argc, argv);
 	for (i = 0; ts_sources[i] != NULL; i++)
 		;
 	jobs = calloc((size_t)argc + i, sizeof(*jobs));
@@ -394,6 +404,7 @@ usage:
 	fprintf(stderr,
 		"usage: timingseed assess [SOURCE...] [-n N] [--file FILE]... [--bits K] "
 		"[--set OPTION=VALUE]... [--json]\n"
+		"       timingseed assess --restart SOURCE|--file FILE [-r R] [-c C] [-H H_I] ...\n"
 		"  -n N   samples per source (default %d), or the first N of each file\n",
 		DEFAULT_SAMPLES);
 	return 2;

@@ -168,6 +168,9 @@ werr:
 out:
 	if (f != NULL && f != stdout && fclose(f) != 0 && ret == 0)
 		ret = cli_usage_error("writing '%s' failed", path);
+	/* "-o -": a full pipe or disk shows here, not lost at exit. */
+	if (f == stdout && fflush(stdout) != 0 && ret == 0)
+		ret = cli_usage_error("writing '%s' failed", path);
 	free(buf);
 	free(tmp);
 	ts_config_free(cfg);

@@ -24,11 +24,14 @@ static const struct command commands[] = {
 	{"sample", cmd_sample,
 	 "sample SOURCE -n N -o FILE [--format u8|u64|openentropy] [--set OPTION=VALUE]..."},
 	{"assess", cmd_assess,
-	 "assess [SOURCE...] [-n N] [--file FILE]... [--bits K] [--set OPTION=VALUE]... [--json]"},
+	 "assess [SOURCE...] [-n N] [--file FILE]... [--bits K] [--set OPTION=VALUE]... [--json] | "
+	 "assess --restart SOURCE|--file FILE [-r R] [-c C] [-H H_I] [--bits K] "
+	 "[--set OPTION=VALUE]... [--json]"},
 	{"seed", cmd_seed, "seed [-n BYTES] [--hex]"},
 	{"bench", cmd_bench,
 	 "bench [--json] [--modules DIR] [--throughput-bytes N] [--throughput-seconds S]"},
 	{"check", cmd_check, "check [--config FILE]"},
+	{"report", cmd_report, "report [-o DIR] [--quick] [SOURCE...] | report --file FILE [-c C] [-H H_I]"},
 	{"selftest", cmd_selftest, "selftest [SOURCE...] | selftest --induce stuck|biased SOURCE"},
 };
 

@@ -24,6 +24,7 @@
 #include <math.h>
 
 #include "health.h"
+#include "timingseed/pool.h"
 #include "timingseed/source.h"
 
 unsigned int ts_rct_cutoff(double h, unsigned int alpha_log2)
@@ -157,4 +158,19 @@ const char *ts_health_name(enum ts_health_result r)
 	default:
 		return "no failure";
 	}
+}
+
+/* From ts_health_set_h, so the figures shown are the cutoffs in force. */
+void ts_health_cutoffs(double h, struct ts_health_cutoffs *c)
+{
+	struct ts_health t;
+
+	ts_health_set_h(&t, h);
+	c->rct = t.rct_cutoff;
+	c->apt = t.apt_cutoff;
+	c->rct_perm = t.rct_cutoff_perm;
+	c->apt_perm = t.apt_cutoff_perm;
+	c->apt_window = TS_APT_WINDOW;
+	c->alpha_log2 = TS_HEALTH_ALPHA_LOG2;
+	c->perm_log2 = TS_HEALTH_PERM_LOG2;
 }

@@ -183,6 +183,13 @@ out:
 	return ret;
 }
 
+/* The write size is the collector's choice: assessed pinned at both ends. */
+static const struct ts_assessment assessments[] = {
+	{"write size fixed at 1", {"min_write_size=1", "max_write_size=1", NULL}},
+	{"write size fixed at 4096", {"min_write_size=4096", "max_write_size=4096", NULL}},
+	{NULL, {NULL}},
+};
+
 const struct ts_source ts_source_pipe_buffer = {
 	.name = "pipe_buffer",
 	.platform = "posix",
@@ -195,4 +202,5 @@ const struct ts_source ts_source_pipe_buffer = {
 	.available = pipe_buffer_available,
 	.collect = pipe_buffer_collect,
 	.cost_ns = 2400, /* ns per sample over a startup test, reference VM */
+	.assessments = assessments,
 };

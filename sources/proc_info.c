@@ -178,6 +178,13 @@ static bool proc_info_available(const char **why)
 
 #endif /* __linux__ */
 
+/* The alternation of queries is the collector's: each query assessed alone. */
+static const struct ts_assessment assessments[] = {
+	{"stat only", {"rusage=false", NULL}},
+	{"rusage only", {"stat=false", NULL}},
+	{NULL, {NULL}},
+};
+
 const struct ts_source ts_source_proc_info = {
 	.name = "proc_info",
 	.platform = "linux",
@@ -190,4 +197,5 @@ const struct ts_source ts_source_proc_info = {
 	.available = proc_info_available,
 	.collect = proc_info_collect,
 	.cost_ns = 3500, /* ns per sample over a startup test, reference VM */
+	.assessments = assessments,
 };

@@ -189,4 +189,13 @@ const char *ts_source_state_name(enum ts_source_state s);
  */
 int ts_pool_verify_zeroized(struct ts_pool *pool);
 
+/* The health tests' parameters at a credit of h bits per sample (health.h). */
+struct ts_health_cutoffs {
+	unsigned int rct, apt;		 /* intermittent cutoffs */
+	unsigned int rct_perm, apt_perm; /* permanent cutoffs */
+	unsigned int apt_window;
+	unsigned int alpha_log2, perm_log2; /* alpha = 2^-alpha_log2, 2^-perm_log2 */
+};
+void ts_health_cutoffs(double h, struct ts_health_cutoffs *c);
+
 #endif

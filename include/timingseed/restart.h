@@ -43,8 +43,10 @@ struct ts_ea_restart {
  * show both. row_mcv and column_mcv, when not NULL, receive each row's and
  * each column's most-common-value count (rows and columns entries).
  * progress as ts_ea_assess_progress() calls it, prefixed "rows." or
- * "columns.". Returns 0, or -1 with errno EINVAL (rows or columns < 2, a
- * symbol wider than bits, h_initial outside (0, 8]) or ENOMEM.
+ * "columns.". Returns 0, or -1 with errno EINVAL (rows or columns < 2,
+ * rows x columns x bits of 2^31 or more, bits > 8, a symbol wider than
+ * bits, h_initial outside (0, 8] or above bits, as ea_restart refuses it)
+ * or ENOMEM.
  */
 int ts_ea_restart(const uint8_t *m, size_t rows, size_t columns, unsigned bits, double h_initial,
 		  struct ts_ea_restart *r, uint32_t *row_mcv, uint32_t *column_mcv,

@@ -40,6 +40,18 @@ struct ts_option {
 	const char *help;
 };
 
+/*
+ * One assessment a default credit is held to: option settings that fix
+ * variation the collector itself chooses (a write size an LCG picks, the
+ * alternation of two queries). Such variation is known to an attacker and
+ * worth nothing, so the credit is assessed without it. sets are
+ * "OPTION=VALUE", NULL-terminated.
+ */
+struct ts_assessment {
+	const char *label;
+	const char *sets[4];
+};
+
 struct ts_source {
 	const char *name;
 	/* Where the original runs ("posix", "macos", "macos,bsd", "linux"). */
@@ -66,10 +78,15 @@ struct ts_source {
 	 * A static cost hint: ns per sample over a startup test's 1024
 	 * samples (setup included) on the reference machine, or 0 when
 	 * unknown. The pool startup-tests the cheapest sources first
-	 * without probing them; unknown ones are probed. Last in the
-	 * struct so that initializers elsewhere need not change.
+	 * without probing them; unknown ones are probed.
 	 */
 	double cost_ns;
+	/*
+	 * The assessments the default credit is held to (docs/sources.md),
+	 * ended by a NULL label; NULL when the defaults fix everything the
+	 * collector chooses.
+	 */
+	const struct ts_assessment *assessments;
 };
 
 /* The symbol health tests and credit refer to. */

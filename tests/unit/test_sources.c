@@ -194,12 +194,43 @@ static void test_bad_options(void **state)
 	}
 }
 
+/*
+ * Each assessment a credit is held to (struct ts_assessment) applies to
+ * its source, and changes the config: a setting the defaults already have
+ * would fix nothing.
+ */
+static void test_assessments(void **state)
+{
+	char err[256];
+	size_t i, k, j, with = 0;
+
+	(void)state;
+	for (i = 0; ts_sources[i] != NULL; i++) {
+		const struct ts_source *s = ts_sources[i];
+
+		for (k = 0; s->assessments != NULL && s->assessments[k].label != NULL; k++) {
+			void *cfg = ts_config_new(s);
+
+			assert_non_null(cfg);
+			assert_non_null(s->assessments[k].sets[0]);
+			for (j = 0; s->assessments[k].sets[j] != NULL; j++)
+				if (ts_config_set_pair(s, cfg, s->assessments[k].sets[j], err,
+						       sizeof(err)) != 0)
+					fail_msg("%s: %s", s->name, err);
+			assert_true(memcmp(cfg, s->config_default, s->config_size) != 0);
+			ts_config_free(cfg);
+			with++;
+		}
+	}
+	assert_true(with >= 4); /* pipe_buffer's two write sizes, proc_info's two queries */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),    cmocka_unit_test(test_samples_vary),
 		cmocka_unit_test(test_deadline),    cmocka_unit_test(test_no_leaks),
-		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_bad_options), cmocka_unit_test(test_assessments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
