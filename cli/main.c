@@ -31,7 +31,9 @@ static const struct command commands[] = {
 	{"bench", cmd_bench,
 	 "bench [--json] [--modules DIR] [--throughput-bytes N] [--throughput-seconds S]"},
 	{"check", cmd_check, "check [--config FILE]"},
-	{"selftest", cmd_selftest, "selftest [SOURCE...] | selftest --induce stuck|biased SOURCE"},
+	{"selftest", cmd_selftest,
+	 "selftest [SOURCE...] | selftest --induce stuck|biased SOURCE | "
+	 "selftest --file FILE --credit H [--json]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
