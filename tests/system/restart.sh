@@ -123,6 +123,17 @@ else
 	fail "a bad --set is refused before any restart (status $rc)"
 fi
 
+# A restart that fails: epoll_events needs more descriptors than 8 leave
+# its child (the parent's pipes fit): status 1, the source and the restart
+# named, the child's own message passed on.
+run sh -c 'ulimit -n 8 && exec "$0" assess --restart epoll_events -r 2 -c 100' "$ts"
+if [ "$rc" -eq 1 ] && grep -q '^timingseed: epoll_events: restart 1 of 2: `timingseed sample` failed' "$tmp/err" &&
+	grep -q 'collection failed' "$tmp/err" && [ ! -s "$tmp/out" ]; then
+	ok "a failing restart: status 1, the source, the restart and the child's message"
+else
+	fail "a failing restart: status 1, the source, the restart and the child's message (got $rc)"
+fi
+
 # --- bad arguments: status 2, a message, nothing on stdout ------------------------
 
 bad() {
