@@ -34,6 +34,9 @@ int cmd_report(int argc, char **argv);
 /* assess --restart (cmd_assess_restart.c), argv as cmd_assess() has it. */
 int cli_assess_restart(int argc, char **argv);
 
+/* selftest --file (selftest_file.c), argv as cmd_selftest() has it. */
+int cli_selftest_file(int argc, char **argv);
+
 /*
  * An assess JSON object's fields common to every kind, from its opening
  * brace to the estimators, unclosed, on stdout.

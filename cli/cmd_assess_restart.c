@@ -257,7 +257,7 @@ int cli_assess_restart(int argc, char **argv)
 		}
 		if (rows_given && rows != n / columns) {
 			cli_usage_error("'%s': -r %llu, but %zu samples make %zu rows of %llu",
-					path, (unsigned long long)rows, n, n / columns,
+					path, (unsigned long long)rows, n, (size_t)(n / columns),
 					(unsigned long long)columns);
 			goto out;
 		}

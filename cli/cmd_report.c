@@ -266,7 +266,8 @@ static void credits(struct report *r)
 	for (i = 0; i < r->nsources; i++)
 		for (j = 0; j < n; j++)
 			if (strcmp(st[j].name, r->sources[i].name) == 0)
-				r->sources[i].credit = st[j].state == TS_SRC_HEALTHY ? st[j].credit : 0;
+				r->sources[i].credit =
+					st[j].state == TS_SRC_HEALTHY ? st[j].credit : 0;
 	ts_pool_free(pool);
 }
 

@@ -9,6 +9,9 @@
  * path, then a seed request: the health tests must catch it before any
  * block is served. Prints the test that caught it; exit 1 when caught (the
  * fault is a failure), 3 when it was not (the tests missed it).
+ *
+ * timingseed selftest --file FILE --credit H: the health tests over a
+ * file, every alarm counted (selftest_file.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,6 +84,9 @@ int cmd_selftest(int argc, char **argv)
 	struct ts_pool *pool;
 	int a, n, i, failed = 0;
 
+	for (a = 1; a < argc; a++)
+		if (strcmp(argv[a], "--file") == 0)
+			return cli_selftest_file(argc, argv);
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--induce") == 0) {
 			if (a + 3 != argc || nnames > 0)

@@ -31,8 +31,11 @@ static const struct command commands[] = {
 	{"bench", cmd_bench,
 	 "bench [--json] [--modules DIR] [--throughput-bytes N] [--throughput-seconds S]"},
 	{"check", cmd_check, "check [--config FILE]"},
-	{"report", cmd_report, "report [-o DIR] [--quick] [SOURCE...] | report --file FILE [-c C] [-H H_I]"},
-	{"selftest", cmd_selftest, "selftest [SOURCE...] | selftest --induce stuck|biased SOURCE"},
+	{"report", cmd_report,
+	 "report [-o DIR] [--quick] [SOURCE...] | report --file FILE [-c C] [-H H_I]"},
+	{"selftest", cmd_selftest,
+	 "selftest [SOURCE...] | selftest --induce stuck|biased SOURCE | "
+	 "selftest --file FILE --credit H [--json]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
