@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "timingseed/ea.h"
 #include "timingseed/options.h"
@@ -50,10 +51,13 @@ struct progress {
 	bool shown;
 };
 
-/* One progress line on stderr, rewritten in place, once a run takes 1 s. */
+/*
+ * One progress line on stderr, rewritten in place, once a run takes 1 s,
+ * and only when stderr is a terminal: a log or a pipe gets no \r lines.
+ */
 static void show(struct progress *p, const char *what)
 {
-	if (ts_now_ns() - p->start < PROGRESS_NS)
+	if (ts_now_ns() - p->start < PROGRESS_NS || isatty(STDERR_FILENO) != 1)
 		return;
 	fprintf(stderr, "\rtimingseed: %s: %-48s", p->name, what);
 	p->shown = true;
