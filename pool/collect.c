@@ -68,11 +68,18 @@ long pool_collect(struct ts_pool *p, struct slot *sl, size_t n, uint64_t deadlin
 		if (got < n && ts_now_ns() >= deadline)
 			break;
 	}
-	if (got > 0) {
-		double ns = (double)(ts_now_ns() - t0) / got;
+	/*
+	 * The rate, kept current (pool_int.h): a fresh one averaged in, a
+	 * stale one replaced; small collections only give a first figure.
+	 */
+	if (got > 0 && (got >= RATE_MIN_SAMPLES || sl->ns_per_sample == 0)) {
+		uint64_t now = ts_now_ns();
+		double ns = (double)(now - t0) / got;
 
-		sl->ns_per_sample =
-			sl->ns_per_sample == 0 ? ns : 0.8 * sl->ns_per_sample + 0.2 * ns;
+		sl->ns_per_sample = sl->ns_per_sample == 0 || now - sl->rate_at >= RATE_STALE_NS
+					    ? ns
+					    : 0.8 * sl->ns_per_sample + 0.2 * ns;
+		sl->rate_at = now;
 	}
 	return (long)got;
 }

@@ -12,7 +12,8 @@
  * one chunk of fresh samples. Before each block the healthy sources are
  * ranked by the credited bits per second they delivered so far, and the
  * block is filled from the best one alone: collection is sequential, so
- * one fast source fills a block soonest. A request's first served block
+ * one fast source fills a block soonest. A rate older than a second is
+ * measured anew (rank()). A request's first served block
  * also holds a token chunk (CHUNK_MIN samples) of the runner-up, so a
  * request draws on two sources when two are healthy (from a process's
  * second request on: a cold start tests one, startup.c); later blocks do not
@@ -48,6 +49,7 @@ void pool_slot_reset(struct slot *sl)
 	sl->why[0] = '\0';
 	sl->credit = 0;
 	sl->ns_per_sample = 0;
+	sl->rate_at = 0;
 	sl->retest = false;
 	sl->health_ready = false;
 	sl->retry_at = 0;
@@ -145,10 +147,18 @@ static double rate(const struct slot *sl)
 	return sl->credit / (sl->ns_per_sample > 0 ? sl->ns_per_sample : 1.0);
 }
 
-/* Healthy sources, best credited rate first (insertion sort: n <= 16). */
+/*
+ * Healthy sources, best credited rate first (insertion sort: n <= 16);
+ * then the one whose rate is stale, the oldest if several, moved to the
+ * front to be measured anew by the block (pool_int.h). A source measured
+ * slow under a passing load so gets a block again within a second or so
+ * of use, instead of tokens for life; each stale source costs one block a
+ * second at most, as the block refreshes its rate.
+ */
 static void rank(struct slot **h, size_t nh)
 {
-	size_t i, j;
+	uint64_t now = ts_now_ns();
+	size_t i, j, stale = nh;
 
 	for (i = 1; i < nh; i++)
 		for (j = i; j > 0 && rate(h[j]) > rate(h[j - 1]); j--) {
@@ -157,6 +167,16 @@ static void rank(struct slot **h, size_t nh)
 			h[j] = h[j - 1];
 			h[j - 1] = t;
 		}
+	for (i = 0; i < nh; i++)
+		if (now - h[i]->rate_at >= RATE_STALE_NS &&
+		    (stale == nh || h[i]->rate_at < h[stale]->rate_at))
+			stale = i;
+	for (; stale > 0 && stale < nh; stale--) {
+		struct slot *t = h[stale];
+
+		h[stale] = h[stale - 1];
+		h[stale - 1] = t;
+	}
 }
 
 /* Samples of sl that carry need credited bits, within chunk limits. */

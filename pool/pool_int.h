@@ -30,7 +30,13 @@ struct slot {
 	enum ts_source_state state;
 	double cap;    /* configured or default credit */
 	double credit; /* in force: min(cap, startup estimate * factor) */
+	/*
+	 * The source's collection cost, for the scheduler (collect.c):
+	 * measured at rate_at (ts_now_ns clock) on a collection of at least
+	 * RATE_MIN_SAMPLES; older than RATE_STALE_NS, it is re-measured.
+	 */
 	double ns_per_sample;
+	uint64_t rate_at;
 	struct ts_health health;
 	uint64_t samples;
 	double credited_bits;
@@ -77,6 +83,18 @@ struct ts_pool {
  */
 #define RETEST_FIRST_NS 100000000ull
 #define RETEST_MAX_NS	30000000000ull
+
+/*
+ * Rates stay current: a rate measured more than RATE_STALE_NS ago is not
+ * trusted (the source may have been measured during a passing load), so
+ * the scheduler gives that source the next block to measure it anew, and
+ * the new measurement replaces it rather than being averaged with it.
+ * Collections of fewer than RATE_MIN_SAMPLES (a token, a probe) do not
+ * refresh a rate: their setup per call would make a source look slower
+ * per sample than it is over a block.
+ */
+#define RATE_STALE_NS	 1000000000ull
+#define RATE_MIN_SAMPLES 128
 
 /* pool.c: a slot as a fresh process finds it (untested, or unavailable). */
 void pool_slot_reset(struct slot *sl);

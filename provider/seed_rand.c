@@ -13,6 +13,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "timingseed/registry.h"
 #include "prov.h"
 
 struct seed_ctx {
@@ -35,6 +36,8 @@ static OSSL_FUNC_rand_unlock_fn seed_unlock;
 static OSSL_FUNC_rand_gettable_ctx_params_fn seed_gettable_ctx_params;
 static OSSL_FUNC_rand_get_ctx_params_fn seed_get_ctx_params;
 static OSSL_FUNC_rand_verify_zeroization_fn seed_verify_zeroization;
+static OSSL_FUNC_rand_settable_ctx_params_fn seed_settable_ctx_params;
+static OSSL_FUNC_rand_set_ctx_params_fn seed_set_ctx_params;
 
 /*
  * The context's state, as SEED-SRC keeps it, plus what the pool says: a
@@ -279,6 +282,68 @@ static int seed_get_ctx_params(void *vctx, OSSL_PARAM params[])
 	return ts_stats_get(s->pc, params);
 }
 
+/*
+ * "timingseed-induce" = "stuck:SOURCE", "biased:SOURCE" or "none:SOURCE":
+ * the fault `timingseed selftest --induce` lays over a source's real
+ * samples (ts_pool_induce), for the whole provider, so that a test can
+ * drive an induced failure and its recovery through EVP_RAND. Accepted
+ * only by the tests' timingseed_fault.so (ts_registry_test_faults): in
+ * the product, anyone holding a context could otherwise break the entropy
+ * source at run time, and a biased fault is hashed, with full credit, for
+ * up to a window before the APT fires (docs/health.md). The product
+ * refuses it with an error rather than ignore it, so no test can believe
+ * it induced a fault that was never laid.
+ */
+#define TS_PARAM_INDUCE "timingseed-induce"
+
+static const OSSL_PARAM induce_settable[] = {
+	OSSL_PARAM_utf8_string(TS_PARAM_INDUCE, NULL, 0),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *seed_settable_ctx_params(void *vctx, void *provctx)
+{
+	(void)vctx;
+	(void)provctx;
+	return ts_registry_test_faults ? induce_settable : induce_settable + 1;
+}
+
+static int seed_set_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+	struct seed_ctx *s = vctx;
+	const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, TS_PARAM_INDUCE);
+	const char *v = NULL, *name;
+	enum ts_fault f;
+
+	if (p == NULL)
+		return 1;
+	if (!ts_registry_test_faults) {
+		TS_RAISE(s->pc, TS_R_BAD_CONFIG,
+			 TS_PARAM_INDUCE ": induced faults are for the tests' provider only");
+		return 0;
+	}
+	if (!OSSL_PARAM_get_utf8_string_ptr(p, &v) || (name = strchr(v, ':')) == NULL) {
+		TS_RAISE(s->pc, TS_R_BAD_CONFIG, TS_PARAM_INDUCE ": FAULT:SOURCE expected");
+		return 0;
+	}
+	if (strncmp(v, "stuck:", 6) == 0)
+		f = TS_FAULT_STUCK;
+	else if (strncmp(v, "biased:", 7) == 0)
+		f = TS_FAULT_BIASED;
+	else if (strncmp(v, "none:", 5) == 0)
+		f = TS_FAULT_NONE;
+	else {
+		TS_RAISE(s->pc, TS_R_BAD_CONFIG, TS_PARAM_INDUCE ": '%s': stuck, biased or none",
+			 v);
+		return 0;
+	}
+	if (ts_pool_induce(s->pc->pool, name + 1, f) != 0) {
+		TS_RAISE(s->pc, TS_R_BAD_CONFIG, TS_PARAM_INDUCE ": no source '%s'", name + 1);
+		return 0;
+	}
+	return 1;
+}
+
 static int seed_verify_zeroization(void *vctx)
 {
 	struct seed_ctx *s = vctx;
@@ -301,5 +366,7 @@ const OSSL_DISPATCH ts_seed_rand_functions[] = {
 	{OSSL_FUNC_RAND_GETTABLE_CTX_PARAMS, (void (*)(void))seed_gettable_ctx_params},
 	{OSSL_FUNC_RAND_GET_CTX_PARAMS, (void (*)(void))seed_get_ctx_params},
 	{OSSL_FUNC_RAND_VERIFY_ZEROIZATION, (void (*)(void))seed_verify_zeroization},
+	{OSSL_FUNC_RAND_SETTABLE_CTX_PARAMS, (void (*)(void))seed_settable_ctx_params},
+	{OSSL_FUNC_RAND_SET_CTX_PARAMS, (void (*)(void))seed_set_ctx_params},
 	{0, NULL},
 };

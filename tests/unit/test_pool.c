@@ -18,6 +18,7 @@
 
 #include "condition.h"
 #include "fault_sources.h"
+#include "pool_int.h"
 #include "timingseed/pool.h"
 #include "timingseed/tick.h"
 
@@ -292,6 +293,61 @@ static void test_failing_collect_leaves_others(void **state)
 	ts_pool_free(p);
 }
 
+/*
+ * The scheduler ranks on rates that stay current. fault_good's rate is set
+ * as a passing load could have left it (10^6 times slower than it is);
+ * the test moves the measurement's time, not the clock, and asserts on
+ * which source served, not on how long anything took.
+ */
+static void test_stale_rate_is_remeasured(void **state)
+{
+	struct ts_pool *p = pool_of(&fault_good, &fault_good2);
+	struct slot *a = &p->s[0], *b = &p->s[1];
+	struct ts_seed_report rep;
+	unsigned char out[32];
+	uint64_t sa, sb, before;
+
+	(void)state;
+	assert_int_equal(ts_pool_startup(p), 2);
+	assert_true(a->ns_per_sample > 0 && a->rate_at > 0);
+
+	/* Fresh, it is believed: fault_good2 serves, fault_good gives a token. */
+	a->ns_per_sample = 1e9;
+	a->rate_at = b->rate_at = ts_now_ns();
+	sa = a->samples;
+	sb = b->samples;
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	assert_int_equal(a->samples - sa, CHUNK_MIN);
+	assert_true(b->samples - sb > CHUNK_MIN);
+	/* A token is too small to measure a rate by. */
+	assert_true(a->ns_per_sample == 1e9);
+
+	/* A second on, it is stale: the next block measures fault_good anew. */
+	before = ts_now_ns();
+	a->rate_at = before - RATE_STALE_NS;
+	b->rate_at = before;
+	sa = a->samples;
+	sb = b->samples;
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	assert_true(a->samples - sa > CHUNK_MIN);
+	assert_int_equal(b->samples - sb, CHUNK_MIN);
+	assert_true(a->rate_at >= before);
+	/*
+	 * Replaced, not averaged (an average would keep 0.8 of 1e9): the
+	 * block met the 2 s deadline, so its own figure is under 2e9 ns over
+	 * its samples.
+	 */
+	assert_true(a->ns_per_sample < 2e9 / (double)(a->samples - sa));
+
+	/* Both fresh again: no block goes to re-measuring, one source serves. */
+	a->rate_at = b->rate_at = ts_now_ns();
+	sa = a->samples;
+	sb = b->samples;
+	assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0);
+	assert_int_equal((a->samples - sa == CHUNK_MIN) + (b->samples - sb == CHUNK_MIN), 1);
+	ts_pool_free(p);
+}
+
 static void test_deadline(void **state)
 {
 	struct ts_pool *p = pool_of(&fault_slow, NULL);
@@ -562,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_induced_faults),
 		cmocka_unit_test(test_turns_stuck_at_run_time),
 		cmocka_unit_test(test_failing_collect_leaves_others),
+		cmocka_unit_test(test_stale_rate_is_remeasured),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_known_answer),
