@@ -73,6 +73,9 @@ int cli_restart_collect(const char *source, char *const *sets, size_t nsets, siz
 			size_t columns, uint8_t *m,
 			void (*progress)(size_t done, size_t rows, void *arg), void *arg);
 
+/* A pipe whose ends are closed in every exec'd child (bench, restart rows). */
+int cli_pipe_cloexec(int fd[2]);
+
 /* OpenSSL helpers (ossl_util.c), for bench and check. */
 struct ossl_provider_st;
 

@@ -309,26 +309,6 @@ static int cold_once(const char *what, const char *modules)
 	return 0;
 }
 
-/* A pipe whose ends are closed on exec: pipe2 where there is one (not macOS). */
-static int pipe_cloexec(int fd[2])
-{
-#ifdef __linux__
-	return pipe2(fd, O_CLOEXEC);
-#else
-	if (pipe(fd) != 0)
-		return -1;
-	if (fcntl(fd[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fd[1], F_SETFD, FD_CLOEXEC) != 0) {
-		int e = errno;
-
-		close(fd[0]);
-		close(fd[1]);
-		errno = e;
-		return -1;
-	}
-	return 0;
-#endif
-}
-
 /* The tool's own executable, for the cold runs: 0, or -1 with errno. */
 static int self_path(char buf[PATH_MAX])
 {
@@ -370,7 +350,7 @@ static double cold_run(const char *self, enum which w, const char *modules, char
 	char *end;
 	double ms;
 
-	if (pipe_cloexec(fd) != 0) {
+	if (cli_pipe_cloexec(fd) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}

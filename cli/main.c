@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* timingseed: the command-line tool. Dispatch and shared helpers. */
 #include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,4 +147,24 @@ int main(int argc, char **argv)
 	cli_usage_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+int cli_pipe_cloexec(int fd[2])
+{
+#ifdef __linux__
+	return pipe2(fd, O_CLOEXEC);
+#else
+	/* No pipe2 on macOS; the tool is single-threaded, so no exec can race in between. */
+	if (pipe(fd) != 0)
+		return -1;
+	if (fcntl(fd[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fd[1], F_SETFD, FD_CLOEXEC) != 0) {
+		int err = errno;
+
+		close(fd[0]);
+		close(fd[1]);
+		errno = err;
+		return -1;
+	}
+	return 0;
+#endif
 }

@@ -55,27 +55,6 @@ static const char *self_path(char *buf, size_t len)
 #endif
 }
 
-/* A pipe whose ends are closed in every exec'd child (but where dup2'd). */
-static int cloexec_pipe(int fd[2])
-{
-#ifdef __linux__
-	return pipe2(fd, O_CLOEXEC);
-#else
-	/* No pipe2 on macOS; the tool is single-threaded, so no exec can race in between. */
-	if (pipe(fd) != 0)
-		return -1;
-	if (fcntl(fd[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fd[1], F_SETFD, FD_CLOEXEC) != 0) {
-		int err = errno;
-
-		close(fd[0]);
-		close(fd[1]);
-		errno = err;
-		return -1;
-	}
-	return 0;
-#endif
-}
-
 /* Wait for pid, through EINTR. */
 static int reap(pid_t pid, int *status)
 {
@@ -146,7 +125,7 @@ static int one_row(const char *exe, char **args, const char *source, size_t row,
 	pid_t pid;
 	long got;
 
-	if (cloexec_pipe(po) != 0 || cloexec_pipe(pe) != 0) {
+	if (cli_pipe_cloexec(po) != 0 || cli_pipe_cloexec(pe) != 0) {
 		fprintf(stderr, "timingseed: %s: restart %zu of %zu: pipe: %s\n", source, row + 1,
 			rows, strerror(errno));
 		goto close;
