@@ -34,6 +34,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include "timingseed/ea.h"
 #include "timingseed/options.h"
@@ -79,14 +80,19 @@ struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
 		return NULL;
 	}
 	p->deadline_ms = TS_DEFAULT_DEADLINE;
-	/* A private library context: SHA-256 must not come from a provider an
-	 * application configured, nor recurse into the DRBG we are seeding. */
+	/*
+	 * The private library context, its default provider activated now
+	 * (OSSL_PROVIDER_available activates a context's fallback providers):
+	 * only SHA-256's fetch waits for the first request (digest.c). On
+	 * 3.0, activating it inside a request instead left an entry of the
+	 * error-string table behind whenever a later request failed.
+	 */
 	p->libctx = OSSL_LIB_CTX_new();
 	if (p->libctx != NULL)
-		p->sha256 = EVP_MD_fetch(p->libctx, "SHA2-256", NULL);
+		(void)OSSL_PROVIDER_available(p->libctx, "default");
 	p->buf = OPENSSL_zalloc(CHUNK_MAX * sizeof(*p->buf));
 	p->sym = OPENSSL_zalloc(TS_STARTUP_SAMPLES);
-	if (p->sha256 == NULL || p->buf == NULL || p->sym == NULL)
+	if (p->libctx == NULL || p->buf == NULL || p->sym == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		struct slot *sl = &p->s[p->n++];
@@ -127,8 +133,7 @@ void ts_pool_free(struct ts_pool *p)
 		ts_config_free(p->s[i].cfg);
 	OPENSSL_clear_free(p->buf, CHUNK_MAX * sizeof(*p->buf));
 	OPENSSL_clear_free(p->sym, TS_STARTUP_SAMPLES);
-	EVP_MD_free(p->sha256);
-	OSSL_LIB_CTX_free(p->libctx);
+	pool_digest_free(p);
 	pthread_mutex_destroy(&p->lock);
 	OPENSSL_free(p);
 }
@@ -190,12 +195,30 @@ static size_t plan(const struct slot *sl, double need)
 }
 
 /*
- * Collect n samples of sl, test them, hash them into md. Returns
- * BLOCK_OK, BLOCK_RETRY (the source failed: the block must go) or
- * BLOCK_ERROR; *got gets the count.
+ * A block's hash begins with its first chunk that passed its tests: on a
+ * process's first request SHA-256 is still being fetched while the first
+ * samples are collected (digest.c).
+ */
+static int begin_once(struct ts_pool *p, EVP_MD_CTX *md, bool *begun)
+{
+	const EVP_MD *sha256;
+
+	if (*begun)
+		return 1;
+	sha256 = pool_digest(p);
+	if (sha256 == NULL || !ts_cond_begin(md, sha256, p->counter++, (uint32_t)getpid()))
+		return 0;
+	*begun = true;
+	return 1;
+}
+
+/*
+ * Collect n samples of sl, test them, hash them into md (beginning it
+ * first when *begun is false). Returns BLOCK_OK, BLOCK_RETRY (the source
+ * failed: the block must go) or BLOCK_ERROR; *got gets the count.
  */
 static enum block_result take(struct ts_pool *p, struct slot *sl, size_t n, EVP_MD_CTX *md,
-			      uint64_t deadline, long *got)
+			      bool *begun, uint64_t deadline, long *got)
 {
 	enum ts_health_result r;
 	enum block_result ret = BLOCK_OK;
@@ -208,7 +231,8 @@ static enum block_result take(struct ts_pool *p, struct slot *sl, size_t n, EVP_
 		   sl->health.perm != TS_HEALTH_OK) {
 		pool_health_failure(sl, r != TS_HEALTH_OK ? r : sl->health.perm, "continuous test");
 		ret = BLOCK_RETRY;
-	} else if (!ts_cond_add(md, sl->src->name, p->buf, (size_t)*got)) {
+	} else if (!begin_once(p, md, begun) ||
+		   !ts_cond_add(md, sl->src->name, p->buf, (size_t)*got)) {
 		ret = BLOCK_ERROR;
 	}
 	/* The source may have written all n, even when it returned fewer. */
@@ -282,17 +306,18 @@ static enum block_result build_block(struct ts_pool *p, struct slot *const *h, s
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	enum block_result ret = BLOCK_ERROR;
 	double credit = 0;
-	bool token = *token_due && nh >= 2, first = true;
+	bool token = *token_due && nh >= 2, first = true, begun = false;
 
 	memset(pend, 0, sizeof(*pend));
-	if (md == NULL || !ts_cond_begin(md, p->sha256, p->counter++, (uint32_t)getpid()))
+	if (md == NULL)
 		goto out;
 	while (first || credit < need || token) {
 		struct slot *sl = token ? h[1] : h[0];
 		size_t k = (size_t)(sl - p->s);
 		long got;
 
-		ret = take(p, sl, token ? CHUNK_MIN : plan(sl, need - credit), md, deadline, &got);
+		ret = take(p, sl, token ? CHUNK_MIN : plan(sl, need - credit), md, &begun, deadline,
+			   &got);
 		if (ret != BLOCK_OK)
 			goto out;
 		token = first = false;
@@ -351,6 +376,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len, double
 	 * later requests draw on two (docs/performance.md).
 	 */
 	pool_after_fork(p);
+	pool_digest_start(p); /* beside the startup tests and the first chunk */
 	for (i = 0; i < p->n; i++)
 		if (p->s[i].enabled && p->s[i].state == TS_SRC_HEALTHY)
 			want = 2;
@@ -380,7 +406,10 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len, double
 			goto out;
 		}
 		if (r != BLOCK_OK) {
-			snprintf(rep->error, sizeof(rep->error), "SHA-256 conditioning failed");
+			snprintf(rep->error, sizeof(rep->error), "%s",
+				 p->sha256 == NULL ? "cannot fetch SHA-256 into the pool's own "
+						     "library context"
+						   : "SHA-256 conditioning failed");
 			goto out;
 		}
 		memcpy(out + off, block, part);
@@ -406,6 +435,7 @@ static int seed_locked(struct ts_pool *p, unsigned char *out, size_t len, double
 	pool_describe_use(p, used, rep);
 	ret = 0;
 out:
+	pool_digest_settle(p); /* its thread ends with the request */
 	/* The last block stays on the stack otherwise, served or not. */
 	OPENSSL_cleanse(block, sizeof(block));
 	return ret;

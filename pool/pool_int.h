@@ -7,6 +7,8 @@
  *   config.c  the configuration keys: the one owner of ts_pool_set's keys
  *   fork.c    the fork protocol and the list of pools
  *   report.c  statistics, request reports, the zeroization check
+ *   digest.c  the private library context and its SHA-256, fetched
+ *             beside a first request's collection
  *   health.c, condition.c   the health tests and the SHA-256 conditioning
  */
 #ifndef TS_POOL_INT_H
@@ -62,8 +64,10 @@ struct slot {
 struct ts_pool {
 	pthread_mutex_t lock;
 	struct ts_pool *next; /* in the list of pools (fork.c) */
-	OSSL_LIB_CTX *libctx;
-	EVP_MD *sha256;
+	OSSL_LIB_CTX *libctx; /* private: SHA-256 only (digest.c) */
+	EVP_MD *sha256;	      /* NULL until a request first needs it */
+	pthread_t fetcher;
+	bool fetching; /* fetcher runs; joined before the request returns */
 	uint64_t *buf; /* CHUNK_MAX raw samples; all zero between requests */
 	uint8_t *sym;  /* TS_STARTUP_SAMPLES symbols; all zero between requests */
 	size_t n;      /* slots in s[]; fixed once the pool is made */
@@ -117,6 +121,18 @@ void pool_wipe_buf(struct ts_pool *p, size_t n);
 void pool_startup_slot(struct ts_pool *p, struct slot *sl, uint64_t deadline);
 void pool_health_failure(struct slot *sl, enum ts_health_result r, const char *when);
 void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried, size_t want);
+
+/*
+ * digest.c, with p->lock held: pool_digest_start begins fetching SHA-256
+ * on a second thread when there is a CPU to spare; pool_digest gives it
+ * (waiting for that thread, else fetching in line; NULL when it cannot be
+ * fetched); pool_digest_settle waits for the thread, before a request
+ * returns; pool_digest_free frees the digest and its library context.
+ */
+void pool_digest_start(struct ts_pool *p);
+const EVP_MD *pool_digest(struct ts_pool *p);
+void pool_digest_settle(struct ts_pool *p);
+void pool_digest_free(struct ts_pool *p);
 
 /*
  * fork.c. pool_lock waits for a fork in progress, then takes p->lock;
