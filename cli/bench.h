@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* timingseed bench: what the measuring (cmd_bench.c) hands the printing (bench_print.c). */
+/*
+ * timingseed bench: what the measuring (cmd_bench.c, and bench_process.c for
+ * the whole-process row) hands the printing (bench_print.c).
+ */
 #ifndef TS_CLI_BENCH_H
 #define TS_CLI_BENCH_H
 
@@ -53,6 +56,21 @@ struct source_result {
 	enum ts_source_state state;
 	double samples_per_s, credit;
 };
+
+/*
+ * cmd_bench.c: progress on stderr, once the run is longer than a second;
+ * qsort's comparison of doubles, and the median of n > 0 sorted values.
+ */
+void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int bench_cmp_double(const void *a, const void *b);
+double bench_median(const double *v, size_t n);
+
+/*
+ * bench_process.c: n pairs of `openssl rand -hex 32` under a config that
+ * loads module (timingseed) and an empty one (the OS); pr->pairs 0 and
+ * pr->note say why when not measured.
+ */
+void bench_process(const char *module, int n, struct process_result *pr);
 
 void bench_print_json(const struct settings *s, const char *module, const struct source_result *src,
 		      size_t nsrc, const struct result res[NWHICH],

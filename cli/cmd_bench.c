@@ -19,10 +19,10 @@
  *    time limit), in requests of up to 4096 bytes;
  *  - OpenSSL's SEED-SRC (default provider) measured the same way in the
  *    same run, with ratios TIMING-SEED / SEED-SRC;
- *  - a whole process: `openssl rand -hex 32` (openssl from PATH) seeded by
- *    timingseed and by the OS, PROCESS_N alternating pairs, medians and
- *    the median of the pairs' ratios (process_ratio in JSON). A traced run
- *    first checks that timingseed really seeds it.
+ *  - a whole process (bench_process.c): `openssl rand -hex 32` (openssl
+ *    from PATH) seeded by timingseed and by the OS, PROCESS_N alternating
+ *    pairs, medians and the median of the pairs' ratios (process_ratio in
+ *    JSON). A traced run first checks that timingseed really seeds it.
  *
  * The module is looked for in --modules DIR, else OPENSSL_MODULES, else
  * <dir of the tool>/../modules when it holds timingseed.so, else
@@ -37,7 +37,6 @@
  * not worth reading.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -85,9 +84,7 @@ struct rng {
 static uint64_t progress_start, progress_last;
 static bool progress_shown;
 
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void progress(const char *fmt, ...)
+void bench_progress(const char *fmt, ...)
 {
 	uint64_t now = ts_now_ns();
 	char line[128];
@@ -112,7 +109,7 @@ static void progress_done(void)
 
 /* ---- statistics -------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
+int bench_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -127,7 +124,7 @@ static double percentile(const double *v, size_t n, double q)
 	return v[r > 0 ? r - 1 : 0];
 }
 
-static double median(const double *v, size_t n)
+double bench_median(const double *v, size_t n)
 {
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
@@ -218,13 +215,13 @@ static int bench_warm(struct rng *r, enum which w, int n, struct result *res, ch
 	if (timed_generate(r, w, buf, sizeof(buf), err, errlen) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		progress("%s warm latency, request %d/%d", bench_alg_name[w], i + 1, n);
+		bench_progress("%s warm latency, request %d/%d", bench_alg_name[w], i + 1, n);
 		v[i] = timed_generate(r, w, buf, sizeof(buf), err, errlen);
 		if (v[i] < 0)
 			goto out;
 	}
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	res->warm_median = median(v, (size_t)n);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
+	res->warm_median = bench_median(v, (size_t)n);
 	res->warm_p90 = percentile(v, (size_t)n, 0.90);
 	res->warm_p99 = percentile(v, (size_t)n, 0.99);
 	ret = 0;
@@ -255,8 +252,8 @@ static int bench_throughput(struct rng *r, enum which w, const struct settings *
 			s->tp_bytes - done < *request ? (size_t)(s->tp_bytes - done) : *request;
 		double ms;
 
-		progress("%s throughput, %llu/%llu bytes", bench_alg_name[w],
-			 (unsigned long long)done, (unsigned long long)s->tp_bytes);
+		bench_progress("%s throughput, %llu/%llu bytes", bench_alg_name[w],
+			       (unsigned long long)done, (unsigned long long)s->tp_bytes);
 		ms = timed_generate(r, w, buf, len, err, errlen);
 		if (ms < 0) {
 			if (*request <= SEED_BYTES || done > 0 || w != TS) {
@@ -406,14 +403,15 @@ static int bench_cold(const char *self, const char *modules, int n, struct resul
 	/* Interleaved, so both see the same background load. */
 	for (i = 0; i < n; i++)
 		for (k = 0; k < NWHICH; k++) {
-			progress("cold latency, process %d/%d (%s)", i + 1, n, bench_alg_name[k]);
+			bench_progress("cold latency, process %d/%d (%s)", i + 1, n,
+				       bench_alg_name[k]);
 			v[k][i] = cold_run(self, (enum which)k, modules, err, errlen);
 			if (v[k][i] < 0)
 				goto out;
 		}
 	for (k = 0; k < NWHICH; k++) {
-		qsort(v[k], (size_t)n, sizeof(double), cmp_double);
-		res[k].cold_median = median(v[k], (size_t)n);
+		qsort(v[k], (size_t)n, sizeof(double), bench_cmp_double);
+		res[k].cold_median = bench_median(v[k], (size_t)n);
 		res[k].cold_min = v[k][0];
 		res[k].cold_max = v[k][n - 1];
 		res[k].cold_ok = n;
@@ -423,156 +421,6 @@ out:
 	free(v[TS]);
 	free(v[SS]);
 	return ret;
-}
-
-/* ---- a whole process: openssl rand -hex 32 ------------------------------ */
-
-/*
- * Run `openssl rand -hex 32` with OPENSSL_CONF=conf, output to /dev/null,
- * stderr to err_fd (or /dev/null); TIMINGSEED_DEBUG=1 when debug. Its wall
- * time in ms, fork to exit, or -1.
- */
-static double run_openssl(const char *conf, bool debug, int err_fd)
-{
-	char *args[] = {"openssl", "rand", "-hex", "32", NULL};
-	uint64_t t0;
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	t0 = ts_now_ns();
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null < 0 || dup2(null, STDOUT_FILENO) < 0 ||
-		    dup2(err_fd >= 0 ? err_fd : null, STDERR_FILENO) < 0 ||
-		    setenv("OPENSSL_CONF", conf, 1) != 0)
-			_exit(127);
-		if (debug)
-			setenv("TIMINGSEED_DEBUG", "1", 1);
-		else
-			unsetenv("TIMINGSEED_DEBUG");
-		execvp(args[0], args);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -1;
-	return (double)(ts_now_ns() - t0) / 1e6;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	int ok = f != NULL && fputs(text, f) >= 0;
-
-	if (f != NULL && fclose(f) != 0)
-		ok = 0;
-	return ok ? 0 : -1;
-}
-
-/* Whether a traced run under conf shows timingseed serving its seed. */
-static bool seeded_by_timingseed(const char *conf, const char *dir)
-{
-	char path[PATH_MAX], line[512];
-	bool seen = false;
-	FILE *f;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/trace", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return false;
-	if (run_openssl(conf, true, fd) < 0) {
-		close(fd);
-		unlink(path);
-		return false;
-	}
-	close(fd);
-	f = fopen(path, "r");
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		seen |= strncmp(line, "timingseed: get_seed ", 21) == 0;
-	if (f != NULL)
-		fclose(f);
-	unlink(path);
-	return seen;
-}
-
-/*
- * n pairs of `openssl rand -hex 32`, seeded by timingseed (a config that
- * loads module and names TIMING-SEED the primary's seed, as
- * openssl.cnf.example does) and by the OS (an empty config), alternating
- * which runs first so both see the same background. A failed pair is
- * reported, not retried.
- */
-static void bench_process(const char *module, int n, struct process_result *pr)
-{
-	char dir[] = "/tmp/timingseed-bench-XXXXXX", ts_conf[PATH_MAX], os_conf[PATH_MAX];
-	char text[PATH_MAX + 512];
-	double *v = calloc(3 * (size_t)(n > 0 ? n : 1), sizeof(double));
-	int i;
-
-	memset(pr, 0, sizeof(*pr));
-	if (v == NULL || mkdtemp(dir) == NULL) {
-		snprintf(pr->note, sizeof(pr->note), "cannot make a temporary directory");
-		free(v);
-		return;
-	}
-	snprintf(ts_conf, sizeof(ts_conf), "%s/timingseed.cnf", dir);
-	snprintf(os_conf, sizeof(os_conf), "%s/os.cnf", dir);
-	snprintf(text, sizeof(text),
-		 "openssl_conf = openssl_init\n[openssl_init]\nrandom = random_sect\n"
-		 "providers = provider_sect\n[random_sect]\nseed = TIMING-SEED\n"
-		 "seed_properties = provider=timingseed\n[provider_sect]\n"
-		 "default = default_sect\ntimingseed = timingseed_sect\n[default_sect]\n"
-		 "activate = 1\n[timingseed_sect]\nmodule = %s\nactivate = 1\n",
-		 module);
-	if (write_file(ts_conf, text) != 0 || write_file(os_conf, "") != 0) {
-		snprintf(pr->note, sizeof(pr->note), "cannot write the configs in %s", dir);
-	} else if (!seeded_by_timingseed(ts_conf, dir)) {
-		snprintf(pr->note, sizeof(pr->note),
-			 "no timingseed trace line from openssl rand under a config loading "
-			 "%.60s (openssl not on PATH, or the seed not fetched)",
-			 module);
-	} else {
-		for (i = 0; i < n; i++) {
-			bool ts_first = i % 2 == 0;
-
-			progress("openssl rand, pair %d/%d", i + 1, n);
-			v[i] = run_openssl(ts_first ? ts_conf : os_conf, false, -1);
-			v[n + i] = run_openssl(ts_first ? os_conf : ts_conf, false, -1);
-			if (!ts_first) {
-				double t = v[i];
-
-				v[i] = v[n + i];
-				v[n + i] = t;
-			}
-			if (v[i] < 0 || v[n + i] <= 0) {
-				snprintf(pr->note, sizeof(pr->note),
-					 "openssl rand -hex 32 failed in pair %d", i + 1);
-				break;
-			}
-			v[2 * n + i] = v[i] / v[n + i];
-		}
-		if (i == n && n > 0) {
-			pr->pairs = n;
-			qsort(v, (size_t)n, sizeof(double), cmp_double);
-			qsort(v + n, (size_t)n, sizeof(double), cmp_double);
-			qsort(v + 2 * n, (size_t)n, sizeof(double), cmp_double);
-			pr->ts_median = median(v, (size_t)n);
-			pr->os_median = median(v + n, (size_t)n);
-			pr->ratio_median = median(v + 2 * n, (size_t)n);
-		}
-	}
-	unlink(ts_conf);
-	unlink(os_conf);
-	rmdir(dir);
-	free(v);
 }
 
 /* ---- per source -------------------------------------------------------- */
@@ -585,7 +433,7 @@ static size_t bench_sources(unsigned int ms, struct source_result *out, size_t m
 
 	if (pool == NULL)
 		goto out;
-	progress("startup tests");
+	bench_progress("startup tests");
 	ts_pool_startup(pool);
 	n = ts_pool_stats(pool, st, TS_MAX_SOURCES < max ? TS_MAX_SOURCES : max);
 	for (i = 0; i < n; i++) {
@@ -602,7 +450,7 @@ static size_t bench_sources(unsigned int ms, struct source_result *out, size_t m
 		cfg = ts_config_new(src);
 		if (cfg == NULL)
 			continue;
-		progress("collecting from %s", src->name);
+		bench_progress("collecting from %s", src->name);
 		out[i].samples_per_s = cli_sample_rate(src, cfg, ms);
 		if (out[i].samples_per_s < 0)
 			out[i].samples_per_s = 0;

@@ -9,19 +9,8 @@ src=$2
 ts=$build/bin/timingseed
 modules=$build/modules
 conf=$src/openssl.cnf.example
-fails=0
-passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
-
-# run COMMAND...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # --- seed -------------------------------------------------------------------
 
@@ -180,5 +169,4 @@ check_case "selftest --induce stuck, low credit: the RCT over retests" 1 \
 check_case "selftest --induce: unknown fault" 2 'stuck or biased' -- \
 	"$ts" selftest --induce lukewarm pipe_buffer
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

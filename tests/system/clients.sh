@@ -20,9 +20,8 @@ set -u
 build=$1
 src=$2
 conf=$src/openssl.cnf.example
-fails=0
-passes=0
-tmp=$(mktemp -d)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 srv_pid=""
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
@@ -32,10 +31,9 @@ cleanup() {
 	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap cleanup EXIT # instead of lib.sh's, which only removes $tmp
 trap 'exit 130' INT TERM
 
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
 # fail MESSAGE [FILE...]: the files are shown, indented.
 fail() {
 	fails=$((fails + 1))
@@ -172,8 +170,7 @@ if env -u OPENSSL_CONF -u OPENSSL_MODULES openssl req -config "$tmp/req.cnf" -x5
 	ok "self-signed certificate"
 else
 	fail "openssl req: cannot make the test certificate" "$tmp/req.out"
-	echo "$passes passed, $fails failed"
-	exit 1
+	finish
 fi
 
 echo "# openssl: $(openssl version)"
@@ -313,5 +310,4 @@ for phase in timingseed fallback; do
 	fi
 done
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -16,23 +16,16 @@ set -u
 build=$1
 src=$2
 ts=$build/bin/timingseed
-fails=0
-passes=0
 modulesdir=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
 if [ ! -f "$modulesdir/fips.so" ]; then
 	echo "skip - no FIPS provider: $modulesdir/fips.so (Debian: openssl-provider-fips, 3.5+)"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
+# fail: the files shown cut to 40 lines.
 fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null | head -n 40; }
-finish() {
-	echo "$passes passed, $fails failed"
-	[ "$fails" -eq 0 ]
-	exit
-}
 
 # run CONF COMMAND...: stdout in $tmp/out, stderr in $tmp/err, status in $rc.
 # The module comes from the config's `module`: OPENSSL_MODULES would hide fips.so.

@@ -10,13 +10,8 @@ build=$1
 src=$2
 modules=$build/modules
 conf=$src/openssl.cnf.example
-fails=0
-passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # OpenSSL 4.0 refuses to start its DRBG when the configured seed cannot be
 # fetched; 3.x seeds from the OS instead, silently.
@@ -135,5 +130,4 @@ else
 	echo "skip - random_provider: $(openssl version) has no such key (3.5+)"
 fi
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

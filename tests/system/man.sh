@@ -13,13 +13,8 @@
 set -u
 build=$1
 src=$2
-fails=0
-passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; }
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Roff to one line of plain text: font and size escapes, \-, \&, pod2man's
 # quote strings go; line breaks become spaces, so a phrase wrapped in the
@@ -165,5 +160,4 @@ if [ -n "$first" ]; then
 	fi
 fi
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -15,9 +15,8 @@
 set -u
 build=$1
 src=$2
-fails=0
-passes=0
-tmp=$(mktemp -d)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 installed=0
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
@@ -26,16 +25,8 @@ cleanup() {
 	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap cleanup EXIT # instead of lib.sh's, which only removes $tmp
 trap 'exit 130' INT TERM
-
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
-finish() {
-	echo "$passes passed, $fails failed"
-	[ "$fails" -eq 0 ]
-	exit
-}
 
 : >"$tmp/err"
 : >"$tmp/out"

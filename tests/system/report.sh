@@ -9,18 +9,8 @@ build=$1
 src=$2
 ts=$build/bin/timingseed
 py=/usr/bin/python3 # Debian's, with python3-jsonschema (scripts/deps.sh)
-fails=0
-passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
-
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # jq-like: evaluate a Python expression over report.json in DIR, print it.
 field() {
@@ -170,5 +160,4 @@ run "$ts" report -o /proc/self/no/such/dir --file "$tmp/half.u8"
 [ "$rc" -eq 1 ] && grep -q "cannot make" "$tmp/err" && ok "report: unwritable DIR exits 1" ||
 	fail "report unwritable dir: rc $rc"
 
-echo "# report: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish "# report: "

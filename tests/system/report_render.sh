@@ -14,8 +14,8 @@ if [ -z "$chromium" ]; then
 	echo "# report_render: skipped, no chromium here"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 if ! "$ts" report -o "$tmp/r" --quick vdso_clock >/dev/null 2>"$tmp/err"; then
 	echo "FAIL - report --quick vdso_clock"

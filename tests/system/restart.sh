@@ -6,19 +6,8 @@
 set -u
 build=$1
 ts=$build/bin/timingseed
-fails=0
-passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
-
-# run COMMAND...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # json_check NAME EXPR: EXPR (python, over j = the restart report's object
 # and x = the restart object in it) must be true.
@@ -164,5 +153,4 @@ bad "--set with a file" --file "$tmp/uniform.u8" -c 500 --set a=b
 bad "a missing file" --file "$tmp/does-not-exist" -c 500
 bad "an unknown option" vdso_clock --bogus
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -7,18 +7,8 @@
 set -u
 build=$1
 ts=$build/bin/timingseed
-fails=0
-passes=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
-
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # json_check NAME EXPR: EXPR over j, the JSON report, must be true.
 json_check() {
@@ -108,5 +98,4 @@ for args in "--file $tmp/uniform.u8" "--credit 1" "--file $tmp/uniform.u8 --cred
 	fi
 done
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
