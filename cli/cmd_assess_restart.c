@@ -336,8 +336,9 @@ int cli_assess_restart(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (ts_ea_restart(m, (size_t)rows, (size_t)columns, (unsigned)bits, h_initial, &r, NULL,
-			  NULL, on_estimator, &pr) != 0) {
+	/* The row dataset is m, assessed just above: not again. */
+	if (ts_ea_restart_rows_known(m, (size_t)rows, (size_t)columns, (unsigned)bits, h_initial,
+				     &rep, &r, NULL, NULL, on_estimator, &pr) != 0) {
 		end_progress(&pr);
 		if (errno == EINVAL) {
 			ret = cli_usage_error("%s: H_I %.6f is above the %u-bit word size", name,

@@ -131,6 +131,15 @@ int ts_ea_restart(const uint8_t *m, size_t rows, size_t columns, unsigned bits, 
 		  struct ts_ea_restart *r, uint32_t *row_mcv, uint32_t *column_mcv,
 		  void (*progress)(const char *name, void *arg), void *arg)
 {
+	return ts_ea_restart_rows_known(m, rows, columns, bits, h_initial, NULL, r, row_mcv,
+					column_mcv, progress, arg);
+}
+
+int ts_ea_restart_rows_known(const uint8_t *m, size_t rows, size_t columns, unsigned bits,
+			     double h_initial, const struct ts_ea_report *rows_done,
+			     struct ts_ea_restart *r, uint32_t *row_mcv, uint32_t *column_mcv,
+			     void (*progress)(const char *name, void *arg), void *arg)
+{
 	double p;
 	uint8_t *t, or = 0;
 	size_t i, j, n;
@@ -189,8 +198,13 @@ int ts_ea_restart(const uint8_t *m, size_t rows, size_t columns, unsigned bits, 
 	}
 	r->sanity = r->max_row <= r->cutoff_rows && r->max_column <= r->cutoff_columns;
 
-	if (assess(m, n, bits, "rows.", progress, arg, &r->h_rows) != 0 ||
-	    assess(t, n, bits, "columns.", progress, arg, &r->h_columns) != 0) {
+	/* The row dataset is m itself: an assessment of it at these bits stands. */
+	if (rows_done != NULL && rows_done->bits == bits && rows_done->samples == n)
+		r->h_rows = rows_done->min;
+	else if (assess(m, n, bits, "rows.", progress, arg, &r->h_rows) != 0)
+		goto fail;
+	if (assess(t, n, bits, "columns.", progress, arg, &r->h_columns) != 0) {
+	fail:
 		int err = errno;
 
 		free(t);

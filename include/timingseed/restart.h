@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "timingseed/ea.h"
 
 struct ts_ea_restart {
 	size_t rows, columns;
@@ -51,6 +52,16 @@ struct ts_ea_restart {
 int ts_ea_restart(const uint8_t *m, size_t rows, size_t columns, unsigned bits, double h_initial,
 		  struct ts_ea_restart *r, uint32_t *row_mcv, uint32_t *column_mcv,
 		  void (*progress)(const char *name, void *arg), void *arg);
+
+/*
+ * ts_ea_restart with the row dataset already assessed: rows_done, when it
+ * is ts_ea_assess() of m itself at the bits the test uses (its bits and
+ * samples say so), stands for the row estimate instead of a second run.
+ */
+int ts_ea_restart_rows_known(const uint8_t *m, size_t rows, size_t columns, unsigned bits,
+			     double h_initial, const struct ts_ea_report *rows_done,
+			     struct ts_ea_restart *r, uint32_t *row_mcv, uint32_t *column_mcv,
+			     void (*progress)(const char *name, void *arg), void *arg);
 
 /*
  * The binomial critical value of the sanity check: the smallest U with

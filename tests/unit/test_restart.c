@@ -293,13 +293,49 @@ static void test_einval(void **state)
 	assert_int_equal(r.bits, 5);
 }
 
+/*
+ * A row assessment already made stands for the row estimate only when it is
+ * of m at the test's bits: a made-up one with the right bits and count is
+ * taken as it is, one at other bits is ignored and the rows are assessed.
+ */
+static void test_rows_known(void **state)
+{
+	uint8_t *m = malloc(R * C);
+	struct ts_ea_restart a, b;
+	struct ts_ea_report rep;
+	size_t i;
+
+	(void)state;
+	assert_non_null(m);
+	seed(5);
+	for (i = 0; i < R * C; i++)
+		m[i] = (uint8_t)(next() & 0x0f);
+	assert_int_equal(ts_ea_assess(m, R * C, 4, &rep), 0);
+	assert_int_equal(ts_ea_restart(m, R, C, 4, 3.0, &a, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(
+		ts_ea_restart_rows_known(m, R, C, 4, 3.0, &rep, &b, NULL, NULL, NULL, NULL), 0);
+	assert_true(a.h_rows == rep.min);
+	assert_true(b.h_rows == a.h_rows && b.h_columns == a.h_columns && b.pass == a.pass);
+
+	rep.min = 0.5; /* taken as given */
+	assert_int_equal(
+		ts_ea_restart_rows_known(m, R, C, 4, 3.0, &rep, &b, NULL, NULL, NULL, NULL), 0);
+	assert_true(b.h_rows == 0.5);
+	assert_false(b.pass);
+	rep.bits = 8; /* another word size: not the test's dataset */
+	assert_int_equal(
+		ts_ea_restart_rows_known(m, R, C, 4, 3.0, &rep, &b, NULL, NULL, NULL, NULL), 0);
+	assert_true(b.h_rows == a.h_rows);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_binomial_cutoff), cmocka_unit_test(test_uniform),
 		cmocka_unit_test(test_same_rows),	cmocka_unit_test(test_biased),
 		cmocka_unit_test(test_counts),		cmocka_unit_test(test_progress),
-		cmocka_unit_test(test_einval),
+		cmocka_unit_test(test_einval),		cmocka_unit_test(test_rows_known),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
