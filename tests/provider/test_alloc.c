@@ -79,9 +79,9 @@ static char tree[512]; /* this source tree: our code allocates from here */
 /* Module call site of the last allocation counted, per thread: the first
  * request fetches SHA-256 on a thread of its own (pool/digest.c). */
 static __thread uintptr_t last;
-static long counted;   /* allocations of the window so far */
-static long fail_at;   /* fail this one (1-based), 0: none */
-static int injected;   /* the failure was made */
+static long counted; /* allocations of the window so far */
+static long fail_at; /* fail this one (1-based), 0: none */
+static int injected; /* the failure was made */
 static const char *module = "/timingseed.so";
 
 static uintptr_t site; /* where in the module the failed allocation came from */
