@@ -144,6 +144,7 @@ int ts_ea_restart_rows_known(const uint8_t *m, size_t rows, size_t columns, unsi
 	uint8_t *t, or = 0;
 	size_t i, j, n;
 	unsigned width = 0;
+	bool known;
 
 	memset(r, 0, sizeof(*r));
 	/* ts_ea_assess() takes n * bits below 2^31: rows and columns then fit in 32 bits. */
@@ -199,12 +200,11 @@ int ts_ea_restart_rows_known(const uint8_t *m, size_t rows, size_t columns, unsi
 	r->sanity = r->max_row <= r->cutoff_rows && r->max_column <= r->cutoff_columns;
 
 	/* The row dataset is m itself: an assessment of it at these bits stands. */
-	if (rows_done != NULL && rows_done->bits == bits && rows_done->samples == n)
+	known = rows_done != NULL && rows_done->bits == bits && rows_done->samples == n;
+	if (known)
 		r->h_rows = rows_done->min;
-	else if (assess(m, n, bits, "rows.", progress, arg, &r->h_rows) != 0)
-		goto fail;
-	if (assess(t, n, bits, "columns.", progress, arg, &r->h_columns) != 0) {
-	fail:
+	if ((!known && assess(m, n, bits, "rows.", progress, arg, &r->h_rows) != 0) ||
+	    assess(t, n, bits, "columns.", progress, arg, &r->h_columns) != 0) {
 		int err = errno;
 
 		free(t);
