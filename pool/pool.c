@@ -195,30 +195,27 @@ static size_t plan(const struct slot *sl, double need)
 }
 
 /*
- * A block's hash begins with its first chunk that passed its tests: on a
- * process's first request SHA-256 is still being fetched while the first
- * samples are collected (digest.c).
+ * A block's hash begins with its first chunk that passed its tests (md has
+ * no digest until then): on a process's first request SHA-256 is still
+ * being fetched while the first samples are collected (digest.c).
  */
-static int begin_once(struct ts_pool *p, EVP_MD_CTX *md, bool *begun)
+static int begin_once(struct ts_pool *p, EVP_MD_CTX *md)
 {
 	const EVP_MD *sha256;
 
-	if (*begun)
+	if (EVP_MD_CTX_get0_md(md) != NULL)
 		return 1;
 	sha256 = pool_digest(p);
-	if (sha256 == NULL || !ts_cond_begin(md, sha256, p->counter++, (uint32_t)getpid()))
-		return 0;
-	*begun = true;
-	return 1;
+	return sha256 != NULL && ts_cond_begin(md, sha256, p->counter++, (uint32_t)getpid());
 }
 
 /*
- * Collect n samples of sl, test them, hash them into md (beginning it
- * first when *begun is false). Returns BLOCK_OK, BLOCK_RETRY (the source
- * failed: the block must go) or BLOCK_ERROR; *got gets the count.
+ * Collect n samples of sl, test them, hash them into md (begun first when
+ * it has not been). Returns BLOCK_OK, BLOCK_RETRY (the source failed: the
+ * block must go) or BLOCK_ERROR; *got gets the count.
  */
 static enum block_result take(struct ts_pool *p, struct slot *sl, size_t n, EVP_MD_CTX *md,
-			      bool *begun, uint64_t deadline, long *got)
+			      uint64_t deadline, long *got)
 {
 	enum ts_health_result r;
 	enum block_result ret = BLOCK_OK;
@@ -231,8 +228,7 @@ static enum block_result take(struct ts_pool *p, struct slot *sl, size_t n, EVP_
 		   sl->health.perm != TS_HEALTH_OK) {
 		pool_health_failure(sl, r != TS_HEALTH_OK ? r : sl->health.perm, "continuous test");
 		ret = BLOCK_RETRY;
-	} else if (!begin_once(p, md, begun) ||
-		   !ts_cond_add(md, sl->src->name, p->buf, (size_t)*got)) {
+	} else if (!begin_once(p, md) || !ts_cond_add(md, sl->src->name, p->buf, (size_t)*got)) {
 		ret = BLOCK_ERROR;
 	}
 	/* The source may have written all n, even when it returned fewer. */
@@ -306,7 +302,7 @@ static enum block_result build_block(struct ts_pool *p, struct slot *const *h, s
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	enum block_result ret = BLOCK_ERROR;
 	double credit = 0;
-	bool token = *token_due && nh >= 2, first = true, begun = false;
+	bool token = *token_due && nh >= 2, first = true;
 
 	memset(pend, 0, sizeof(*pend));
 	if (md == NULL)
@@ -316,8 +312,7 @@ static enum block_result build_block(struct ts_pool *p, struct slot *const *h, s
 		size_t k = (size_t)(sl - p->s);
 		long got;
 
-		ret = take(p, sl, token ? CHUNK_MIN : plan(sl, need - credit), md, &begun, deadline,
-			   &got);
+		ret = take(p, sl, token ? CHUNK_MIN : plan(sl, need - credit), md, deadline, &got);
 		if (ret != BLOCK_OK)
 			goto out;
 		token = first = false;
