@@ -338,6 +338,105 @@ static void test_tuple_against_naive(void **state)
 	check_tuple("ones with a zero", s, 300, 1);
 }
 
+/*
+ * Naive lag prediction, as ea_non_iid scores it: each of the 128 lags that
+ * matches, nearest first, gains a point, and one whose score reaches the
+ * best so far becomes the predictor. A bit string (k = 1) compares bit 0.
+ */
+static double naive_lag(const uint8_t *s, size_t n, unsigned k)
+{
+	uint64_t score[128] = {0}, high = 0, c = 0, run = 0, maxrun = 0;
+	uint8_t mask = k == 1 ? 1 : 0xff;
+	size_t winner = 0, i, d;
+
+	for (i = 1; i < n; i++) {
+		uint8_t y = s[i] & mask;
+
+		if ((s[i - winner - 1] & mask) == y) {
+			c++;
+			if (++run > maxrun)
+				maxrun = run;
+		} else {
+			run = 0;
+		}
+		for (d = 0; d < 128 && d < i; d++)
+			if ((s[i - d - 1] & mask) == y && ++score[d] >= high) {
+				winner = d;
+				high = score[d];
+			}
+	}
+	return ts_ea_predictor_h(c, n - 1, maxrun, ts_ea_distinct(s, n));
+}
+
+/* Symbols of one kind of test data: what = 0..7, n of them. */
+static void lag_data(unsigned what, uint8_t *s, size_t n)
+{
+	size_t i, period = 1 + next() % 140;
+
+	for (i = 0; i < n; i++) {
+		switch (what) {
+		case 0: /* uniform bytes: few matches */
+			s[i] = (uint8_t)next();
+			break;
+		case 1: /* mostly one symbol, as vdso_clock's are */
+			s[i] = unit() < 0.93 ? 3 : (uint8_t)(next() >> 61);
+			break;
+		case 2: /* fair bits */
+			s[i] = next() >> 63;
+			break;
+		case 3: /* biased bits */
+			s[i] = unit() < 0.85;
+			break;
+		case 4: /* a sticky walk over a few symbols */
+			s[i] = i > 0 && unit() < 0.7 ? s[i - 1] : (uint8_t)(next() >> 62);
+			break;
+		case 5: /* a period around the 128 lags, with noise */
+			s[i] = i >= period && unit() < 0.97 ? s[i - period]
+							    : (uint8_t)(next() >> 60);
+			break;
+		case 6: /* one symbol throughout, then a change */
+			s[i] = i < n / 2 ? 0x5a : 0xa5;
+			break;
+		default: /* 16 symbols */
+			s[i] = (uint8_t)(next() >> 60);
+			break;
+		}
+	}
+}
+
+/*
+ * ts_ea_lag (bit-sliced scores, lags found a word at a time) against the
+ * naive count: the same estimate exactly, on k-bit symbols and on bit
+ * strings, for lengths around the 128 lags and the 64-bit words.
+ */
+static void test_lag_against_naive(void **state)
+{
+	static const size_t len[] = {3, 4, 5, 63, 64, 65, 66, 127, 128, 129, 130, 200, 1024, 5000};
+	uint8_t *s = malloc(5000);
+	size_t i, cases = 0;
+	unsigned what, round;
+
+	(void)state;
+	assert_non_null(s);
+	seed(9);
+	for (round = 0; round < 6; round++)
+		for (what = 0; what < 8; what++)
+			for (i = 0; i < sizeof(len) / sizeof(len[0]); i++) {
+				size_t n = len[i];
+
+				lag_data(what, s, n);
+				if (ts_ea_lag(s, n, 8) != naive_lag(s, n, 8) ||
+				    ts_ea_lag(s, n, 1) != naive_lag(s, n, 1))
+					fail_msg("lag differs: data %u, n = %zu: %.17g / %.17g (8 "
+						 "bits), %.17g / %.17g (bit string)",
+						 what, n, ts_ea_lag(s, n, 8), naive_lag(s, n, 8),
+						 ts_ea_lag(s, n, 1), naive_lag(s, n, 1));
+				cases++;
+			}
+	print_message("lag: %zu inputs, the same as the naive count\n", cases);
+	free(s);
+}
+
 static void test_startup(void **state)
 {
 	uint8_t s[1024];
@@ -414,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_constant),
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_tuple_against_naive),
+		cmocka_unit_test(test_lag_against_naive),
 		cmocka_unit_test(test_startup),
 		cmocka_unit_test(test_short_inputs),
 		cmocka_unit_test(test_errors),
