@@ -64,9 +64,13 @@
  * some xen setups) the vDSO falls back to the clock_gettime syscall and
  * this would be a different source. Names in sysfs do not settle that
  * (kvm-clock may go either way), so available() measures it: the fastest
- * of 64 vDSO reads must take less than half the fastest of 64 explicit
+ * of 16 vDSO reads must take less than half the fastest of 16 explicit
  * syscall(SYS_clock_gettime) calls (about 100 against 650 ticks on the
- * reference VM). Under valgrind no vDSO is mapped, and available() says so.
+ * reference VM), after 4 of each to fault in pages and warm caches. The
+ * margin is wide: a fallback read costs a syscall, so it cannot pass, and
+ * 16 tries are enough for one fast read each (the probe runs in every
+ * process that loads the provider: 64 tries cost 70 us here, 16 cost 20).
+ * Under valgrind no vDSO is mapped, and available() says so.
  *
  * As in the seed: eight warm-up reads. Left out: its cap dropping samples
  * over 5 ms; a long sample is a sample like any other here (its low byte
@@ -135,16 +139,17 @@ static const clockid_t clock_ids[VC_NKINDS] = {
 };
 
 /* Fastest of a few tries: robust against preemption and interrupts. */
-#define PROBE_TRIES 64
+#define PROBE_TRIES 16
+#define WARM_TRIES  4
 
-/* The fastest CLOCK_MONOTONIC read, through the vDSO or the syscall. */
-static uint64_t fastest_read(bool via_syscall)
+/* The fastest of tries CLOCK_MONOTONIC reads, through the vDSO or the syscall. */
+static uint64_t fastest_read(bool via_syscall, int tries)
 {
 	uint64_t best = UINT64_MAX;
 	struct timespec ts;
 	int i;
 
-	for (i = 0; i < PROBE_TRIES; i++) {
+	for (i = 0; i < tries; i++) {
 		uint64_t t0 = ts_ticks(), d;
 
 		if (via_syscall)
@@ -165,9 +170,9 @@ static bool vdso_clock_available(const char **why)
 		return false;
 	}
 	/* Warm both paths first: the first calls fault in pages and caches. */
-	fastest_read(false);
-	fastest_read(true);
-	if (2 * fastest_read(false) >= fastest_read(true)) {
+	fastest_read(false, WARM_TRIES);
+	fastest_read(true, WARM_TRIES);
+	if (2 * fastest_read(false, PROBE_TRIES) >= fastest_read(true, PROBE_TRIES)) {
 		*why = "clock_gettime() falls back to a syscall: the clocksource has no vDSO "
 		       "read mode (see /sys/devices/system/clocksource/clocksource0/"
 		       "current_clocksource)";
