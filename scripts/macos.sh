@@ -3,7 +3,7 @@
 # (zig 0.11 from the npm registry: Apple's SDK headers for macOS 11-13 and
 # libSystem link stubs). Nothing here runs on a Mac: it proves the code
 # compiles and links for macOS, not that it works there.
-#   1. every file in sources/ under -std=c11 -Wall -Wextra -Werror, and
+#   1. every file in sources/ under -std=c11 -Wall -Wextra -Wpedantic -Werror, and
 #      tests/cross/sources_probe.c linked with them (no OpenSSL); the
 #      objects must reference the macOS calls they time (kevent, mach_msg,
 #      proc_pidinfo, gettimeofday, ...)
@@ -116,7 +116,7 @@ for a in $archs; do
 	rm -rf "$o"
 	mkdir -p "$o"
 	for f in "$src"/sources/*.c "$src"/tests/cross/sources_probe.c; do
-		"$bin/$a-macos-cc" -std=c11 -Wall -Wextra -Werror -I"$src/include" \
+		"$bin/$a-macos-cc" -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$src/include" \
 			-c "$f" -o "$o/$(basename "$f" .c).o" || die "$a: $f does not compile for macOS"
 		is_macho "$o/$(basename "$f" .c).o" "$a" object
 	done
