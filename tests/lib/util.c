@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -149,4 +150,34 @@ long ts_count_dir(const char *path)
 		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
 	closedir(d);
 	return n; /* /proc/self/fd: includes the fd of d itself */
+}
+
+long ts_threads_settled(long want)
+{
+	long n = ts_count_dir("/proc/self/task");
+	int i;
+
+	for (i = 0; i < 1000 && n > want; i++) {
+		struct timespec ms = {0, 1000000};
+
+		nanosleep(&ms, NULL);
+		n = ts_count_dir("/proc/self/task");
+	}
+	return n;
+}
+
+long ts_threads_baseline(void)
+{
+	long n = ts_count_dir("/proc/self/task"), m;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		struct timespec ms = {0, 2000000};
+
+		nanosleep(&ms, NULL);
+		m = ts_count_dir("/proc/self/task");
+		if (m < n)
+			n = m;
+	}
+	return n;
 }

@@ -44,4 +44,16 @@ int ts_module_mapped(void);
 /* Entries of a /proc directory ("." and ".." not counted). -1 if unreadable. */
 long ts_count_dir(const char *path);
 
+/*
+ * Threads of this process. A joined thread's /proc/self/task entry can
+ * outlive pthread_join() by a moment (the join wakes on the tid clear in
+ * exit_mm, before the task is released), so a count right after a join
+ * may hold one that is already gone. ts_threads_settled gives the count
+ * up to a second to fall to want (a leaked thread stays);
+ * ts_threads_baseline is the fewest counted over 100 ms, so a thread just
+ * joined is not taken for one that stays.
+ */
+long ts_threads_settled(long want);
+long ts_threads_baseline(void);
+
 #endif

@@ -110,46 +110,6 @@ static long fds(void)
 	return ts_count_dir("/proc/self/fd");
 }
 
-/*
- * Threads of this process, given up to a second to fall to want: a
- * joined thread's /proc/self/task entry can outlive pthread_join() by a
- * moment (the join wakes on the tid clear in exit_mm, before the task is
- * released), while a leaked thread stays.
- */
-static long threads_settled(long want)
-{
-	long n = ts_count_dir("/proc/self/task");
-	int i;
-
-	for (i = 0; i < 1000 && n > want; i++) {
-		struct timespec ms = {0, 1000000};
-
-		nanosleep(&ms, NULL);
-		n = ts_count_dir("/proc/self/task");
-	}
-	return n;
-}
-
-/*
- * The threads that stay: the fewest counted over 100 ms, so a thread just
- * joined (see threads_settled) is not taken for one of the baseline.
- */
-static long threads(void)
-{
-	long n = ts_count_dir("/proc/self/task"), m;
-	int i;
-
-	for (i = 0; i < 50; i++) {
-		struct timespec ms = {0, 2000000};
-
-		nanosleep(&ms, NULL);
-		m = ts_count_dir("/proc/self/task");
-		if (m < n)
-			n = m;
-	}
-	return n;
-}
-
 /* Bytes glibc's heap has handed out (0 when a sanitizer owns malloc). */
 static size_t heap_in_use(void)
 {
@@ -196,7 +156,7 @@ static void use(struct ts_env *e)
  */
 static void test_unload_leaves_nothing(void **state)
 {
-	long f0 = fds(), t0 = threads(), l1 = 0, l = 0;
+	long f0 = fds(), t0 = ts_threads_baseline(), l1 = 0, l = 0;
 	struct ts_env e;
 	int i;
 
@@ -212,7 +172,7 @@ static void test_unload_leaves_nothing(void **state)
 		ERR_clear_error();
 		assert_false(ts_module_mapped());
 		assert_int_equal(fds(), f0);
-		assert_int_equal(threads_settled(t0), t0);
+		assert_int_equal(ts_threads_settled(t0), t0);
 		l = atomic_load(&live);
 		if (i == 1)
 			l1 = l;
@@ -248,7 +208,7 @@ static void test_many_seeds_leave_nothing(void **state)
 	for (i = 0; i < 10; i++)
 		assert_true(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));
 	f0 = fds();
-	t0 = threads();
+	t0 = ts_threads_baseline();
 	h0 = heap_in_use();
 	l0 = atomic_load(&live);
 	start = now_s();
@@ -258,7 +218,7 @@ static void test_many_seeds_leave_nothing(void **state)
 			fail_msg("seed %ld of %ld failed", i, n);
 		}
 		if (i % CHECK_EVERY == 0 || i == n) {
-			long f = fds(), t = threads_settled(t0);
+			long f = fds(), t = ts_threads_settled(t0);
 
 			if (f != f0 || t != t0)
 				fail_msg("after %ld seeds: %ld fds (%ld before), %ld threads (%ld "
@@ -273,7 +233,7 @@ static void test_many_seeds_leave_nothing(void **state)
 		      "bytes\n",
 		      n, now_s() - start, (now_s() - start) * 1e3 / n, f0, t0, l0, l, h0, h);
 	assert_int_equal(fds(), f0);
-	assert_int_equal(threads_settled(t0), t0);
+	assert_int_equal(ts_threads_settled(t0), t0);
 	assert_int_equal(l, l0);
 	if (h0 != 0) /* 0: a sanitizer owns malloc, LeakSanitizer checks */
 		assert_true(h <= h0 + SEED_SLACK);
@@ -309,7 +269,7 @@ static void test_each_source_leaves_nothing(void **state)
 		assert_non_null(p);
 		assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0); /* startup */
 		f0 = fds();
-		t0 = threads();
+		t0 = ts_threads_baseline();
 		l0 = atomic_load(&live);
 		h0 = heap_in_use();
 		start = now_s();
@@ -318,17 +278,17 @@ static void test_each_source_leaves_nothing(void **state)
 				fail_msg("%s: seed %ld of %ld failed: %s", src->name, i, n,
 					 rep.error);
 			if (i % (CHECK_EVERY / 10) == 0 &&
-			    (fds() != f0 || threads_settled(t0) != t0))
+			    (fds() != f0 || ts_threads_settled(t0) != t0))
 				fail_msg("%s: after %ld seeds: %ld fds (%ld before), %ld threads "
 					 "(%ld before)",
-					 src->name, i, fds(), f0, threads_settled(t0), t0);
+					 src->name, i, fds(), f0, ts_threads_settled(t0), t0);
 		}
 		print_message("  %-14s %ld seeds in %.1f s: fds %ld, threads %ld, OpenSSL "
 			      "allocator %+ld bytes, heap %+ld bytes\n",
-			      src->name, n, now_s() - start, fds(), threads(),
+			      src->name, n, now_s() - start, fds(), ts_threads_settled(t0),
 			      atomic_load(&live) - l0, (long)(heap_in_use() - h0));
 		assert_int_equal(fds(), f0);
-		assert_int_equal(threads_settled(t0), t0);
+		assert_int_equal(ts_threads_settled(t0), t0);
 		assert_int_equal(atomic_load(&live), l0);
 		if (h0 != 0)
 			assert_true(heap_in_use() <= h0 + SEED_SLACK);
