@@ -51,6 +51,43 @@ run "$ts" seed --bogus
 [ "$rc" -ne 0 ] && grep -q 'bogus' "$tmp/err" && ok "seed: unknown argument refused" ||
 	fail "seed: unknown argument refused"
 
+# Progress goes to stderr only when it is a terminal. The pool serves about
+# 30-50 KB/s, so 100000 bytes take 2-3 s, past the second after which the
+# progress line starts: a file gets none, a terminal (script's pty) gets it.
+# $tmp/out is replaced by its size and \r by newlines in $tmp/err, for what
+# fail shows.
+big=100000
+run "$ts" seed -n $big
+bytes=$(wc -c <"$tmp/out")
+echo "$bytes bytes on stdout" >"$tmp/out"
+tr '\r' '\n' <"$tmp/err" >"$tmp/pty" && mv "$tmp/pty" "$tmp/err"
+if [ "$rc" -eq 0 ] && [ "$bytes" -eq $big ] && [ ! -s "$tmp/err" ]; then
+	ok "seed -n $big, stderr a file: $big bytes, no progress on stderr"
+else
+	fail "seed -n $big, stderr a file: $big bytes, no progress on stderr (status $rc)"
+fi
+# util-linux script(1) gives the command a pty; one that cannot (another
+# script, no pty here) skips the check.
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+	# The command's stdout to $tmp/out; its stderr is the pty, which script
+	# copies to its own stdout ($tmp/err, each \r rewrite made a line).
+	# shellcheck disable=SC2016 # expanded by the shell script runs
+	TS_BIN=$ts TS_OUT=$tmp/out script -qec '"$TS_BIN" seed -n '$big' >"$TS_OUT"' /dev/null \
+		</dev/null >"$tmp/pty" 2>&1
+	rc=$?
+	tr '\r' '\n' <"$tmp/pty" >"$tmp/err"
+	bytes=$(wc -c <"$tmp/out")
+	echo "$bytes bytes on stdout" >"$tmp/out"
+	if [ "$rc" -eq 0 ] && [ "$bytes" -eq $big ] &&
+		grep -q "timingseed: seed: [0-9]*/$big bytes" "$tmp/err"; then
+		ok "seed -n $big, stderr a terminal: progress shown"
+	else
+		fail "seed -n $big, stderr a terminal: progress shown (status $rc)"
+	fi
+else
+	echo "skip - seed -n $big, stderr a terminal: no util-linux script(1) here to make a pty"
+fi
+
 # --- check ------------------------------------------------------------------
 
 # check_case NAME EXPECTED_STATUS PATTERN_IN_OUTPUT ENV... -- ARGS...
