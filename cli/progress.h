@@ -26,7 +26,8 @@ struct cli_progress {
 	uint64_t start, last; /* ts_now_ns() */
 	uint64_t delay_ns, every_ns;
 	size_t width; /* of the line on the terminal, to cover when rewritten */
-	bool tty, shown;
+	bool tty;     /* stderr is a terminal, at init */
+	bool shown;   /* a line is on stderr, not yet ended: a caller may read it */
 };
 
 /* isatty(STDERR_FILENO) is asked here, once; the run's clock starts here. */
