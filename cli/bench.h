@@ -58,8 +58,9 @@ struct source_result {
 };
 
 /*
- * cmd_bench.c: progress on stderr, once the run is longer than a second;
- * qsort's comparison of doubles, and the median of n > 0 sorted values.
+ * cmd_bench.c: progress on stderr when it is a terminal, once the run is
+ * longer than a second, at most every 200 ms (progress.h); qsort's
+ * comparison of doubles, and the median of n > 0 sorted values.
  */
 void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int bench_cmp_double(const void *a, const void *b);

@@ -26,18 +26,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "timingseed/ea.h"
 #include "timingseed/options.h"
 #include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "cli.h"
+#include "progress.h"
 
 #define DEFAULT_SAMPLES 100000
 #define MAX_SAMPLES	((1ULL << 28) - 1) /* the bit string stays below 2^31 */
 #define CHUNK		65536
-#define PROGRESS_NS	1000000000ULL
 
 struct job {
 	const char *name;
@@ -45,38 +44,20 @@ struct job {
 	const char *path;
 };
 
-struct progress {
-	const char *name;
-	uint64_t start;
-	bool shown;
-};
-
 /*
- * One progress line on stderr, rewritten in place, once a run takes 1 s,
- * and only when stderr is a terminal: a log or a pipe gets no \r lines.
+ * One progress line on stderr per job (progress.h), once it takes 1 s, and
+ * only when stderr is a terminal: a log or a pipe gets no \r lines.
  */
-static void show(struct progress *p, const char *what)
-{
-	if (ts_now_ns() - p->start < PROGRESS_NS || isatty(STDERR_FILENO) != 1)
-		return;
-	fprintf(stderr, "\rtimingseed: %s: %-48s", p->name, what);
-	p->shown = true;
-}
-
 static void on_estimator(const char *name, void *arg)
 {
-	char what[96];
-
-	snprintf(what, sizeof(what), "assessing (%s)", name);
-	show(arg, what);
+	cli_progress(arg, "assessing (%s)", name);
 }
 
 /* Live samples of one source, as symbols. Returns 0, or 1 with a message. */
-static int collect(const struct job *j, void *cfg, uint8_t *sym, size_t n, struct progress *pr)
+static int collect(const struct job *j, void *cfg, uint8_t *sym, size_t n, struct cli_progress *pr)
 {
 	uint64_t *buf = malloc(CHUNK * sizeof(*buf));
 	size_t done = 0, i;
-	char what[96];
 
 	if (buf == NULL) {
 		fprintf(stderr, "timingseed: out of memory\n");
@@ -87,9 +68,9 @@ static int collect(const struct job *j, void *cfg, uint8_t *sym, size_t n, struc
 		long got = j->src->collect(cfg, buf, want, ts_now_ns() + 10000000000ULL);
 
 		if (got <= 0) {
-			fprintf(stderr,
-				"%stimingseed: %s: collection failed after %zu samples%s%s\n",
-				pr->shown ? "\n" : "", j->name, done, got < 0 ? ": " : "",
+			cli_progress_end(pr);
+			fprintf(stderr, "timingseed: %s: collection failed after %zu samples%s%s\n",
+				j->name, done, got < 0 ? ": " : "",
 				got < 0 ? strerror((int)-got) : "");
 			free(buf);
 			return 1;
@@ -97,9 +78,8 @@ static int collect(const struct job *j, void *cfg, uint8_t *sym, size_t n, struc
 		for (i = 0; i < (size_t)got; i++)
 			sym[done + i] = ts_symbol(buf[i]);
 		done += (size_t)got;
-		snprintf(what, sizeof(what), "collecting %zu/%zu samples (%.0f%%)", done, n,
-			 100.0 * (double)done / (double)n);
-		show(pr, what);
+		cli_progress(pr, "collecting %zu/%zu samples (%.0f%%)", done, n,
+			     100.0 * (double)done / (double)n);
 	}
 	free(buf);
 	return 0;
@@ -242,13 +222,14 @@ static void print_json(const struct job *j, const struct ts_ea_report *r, bool f
 static int run(const struct job *j, uint64_t n, bool n_given, unsigned bits, bool json,
 	       size_t *printed, int argc, char **argv)
 {
-	struct progress pr = {j->name, ts_now_ns(), false};
+	struct cli_progress pr;
 	struct ts_ea_report r;
 	uint8_t *sym = NULL;
 	void *cfg = NULL;
 	size_t len = 0;
 	int ret;
 
+	cli_progress_init(&pr, j->name, 1000, 0);
 	if (j->src != NULL) {
 		cfg = ts_config_new(j->src);
 		sym = malloc((size_t)n);
@@ -276,8 +257,7 @@ static int run(const struct job *j, uint64_t n, bool n_given, unsigned bits, boo
 		}
 	}
 	if (ts_ea_assess_progress(sym, len, bits, &r, on_estimator, &pr) != 0) {
-		if (pr.shown)
-			fputc('\n', stderr);
+		cli_progress_end(&pr);
 		if (errno == EINVAL) {
 			ret = cli_usage_error("%s: samples do not fit in %u bits", j->name, bits);
 		} else {
@@ -287,12 +267,10 @@ static int run(const struct job *j, uint64_t n, bool n_given, unsigned bits, boo
 		}
 		goto out;
 	}
-	if (pr.shown) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "done in %.1f s", (ts_now_ns() - pr.start) / 1e9);
-		fprintf(stderr, "\rtimingseed: %s: %-48s\n", j->name, what);
-	}
+	/* A line shown ends with the time taken; every_ms 0 lets it through. */
+	if (pr.shown)
+		cli_progress(&pr, "done in %.1f s", (ts_now_ns() - pr.start) / 1e9);
+	cli_progress_end(&pr);
 	if (json)
 		print_json(j, &r, *printed == 0);
 	else

@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "timingseed/ea.h"
 #include "timingseed/options.h"
@@ -40,45 +39,24 @@
 #include "timingseed/restart.h"
 #include "timingseed/tick.h"
 #include "cli.h"
+#include "progress.h"
 
 #define DEFAULT_SIDE 1000
 #define MAX_SAMPLES  ((1ULL << 28) - 1) /* ts_ea_assess: the bit string below 2^31 */
 
-struct progress {
-	const char *name;
-	bool tty;
-	bool shown;
-};
-
-static void show(struct progress *p, const char *what)
-{
-	if (!p->tty)
-		return;
-	fprintf(stderr, "\rtimingseed: %s: %-48s", p->name, what);
-	p->shown = true;
-}
-
+/*
+ * Progress on stderr when it is a terminal (progress.h), from the first
+ * restart on: one line, ended by a newline before any message and at the
+ * end.
+ */
 static void on_row(size_t done, size_t rows, void *arg)
 {
-	char what[96];
-
-	snprintf(what, sizeof(what), "restart %zu/%zu", done, rows);
-	show(arg, what);
+	cli_progress(arg, "restart %zu/%zu", done, rows);
 }
 
 static void on_estimator(const char *name, void *arg)
 {
-	char what[96];
-
-	snprintf(what, sizeof(what), "assessing (%s)", name);
-	show(arg, what);
-}
-
-static void end_progress(struct progress *p)
-{
-	if (p->shown)
-		fputc('\n', stderr);
-	p->shown = false;
+	cli_progress(arg, "assessing (%s)", name);
 }
 
 /* A whole file of 8-bit samples, of at most max bytes. NULL with a message (exit 2 or 1). */
@@ -179,7 +157,7 @@ int cli_assess_restart(int argc, char **argv)
 	double h_initial = 0;
 	char **sets = NULL, h_why[96];
 	size_t nsets = 0, n = 0;
-	struct progress pr = {NULL, isatty(STDERR_FILENO) == 1, false};
+	struct cli_progress pr;
 	struct ts_ea_report rep;
 	struct ts_ea_restart r;
 	uint8_t *m = NULL;
@@ -263,6 +241,7 @@ int cli_assess_restart(int argc, char **argv)
 		}
 		rows = n / columns;
 		name = path;
+		cli_progress_init(&pr, name, 0, 0);
 	} else {
 		src = ts_source_find(name);
 		if (src == NULL) {
@@ -294,19 +273,18 @@ int cli_assess_restart(int argc, char **argv)
 			ret = 1;
 			goto out;
 		}
-		pr.name = name;
+		cli_progress_init(&pr, name, 0, 0);
 		if (cli_restart_collect(name, sets, nsets, (size_t)rows, (size_t)columns, m, on_row,
 					&pr) != 0) {
-			end_progress(&pr);
+			cli_progress_end(&pr);
 			ret = 1;
 			goto out;
 		}
 	}
-	pr.name = name;
 
 	/* The samples as one sequence: the report's usual fields, and a file's H_I. */
 	if (ts_ea_assess_progress(m, n, (unsigned)bits, &rep, on_estimator, &pr) != 0) {
-		end_progress(&pr);
+		cli_progress_end(&pr);
 		if (errno == EINVAL) {
 			ret = cli_usage_error("%s: samples do not fit in %llu bits", name,
 					      (unsigned long long)bits);
@@ -326,7 +304,7 @@ int cli_assess_restart(int argc, char **argv)
 		h_initial = rep.min;
 		snprintf(h_why, sizeof(h_why), "the assessment of the whole file");
 		if (!(h_initial > 0)) {
-			end_progress(&pr);
+			cli_progress_end(&pr);
 			fprintf(stderr,
 				"timingseed: %s: the whole file assesses at 0 bits/sample: no H_I "
 				"to "
@@ -339,7 +317,7 @@ int cli_assess_restart(int argc, char **argv)
 	/* The row dataset is m, assessed just above: not again. */
 	if (ts_ea_restart_rows_known(m, (size_t)rows, (size_t)columns, (unsigned)bits, h_initial,
 				     &rep, &r, NULL, NULL, on_estimator, &pr) != 0) {
-		end_progress(&pr);
+		cli_progress_end(&pr);
 		if (errno == EINVAL) {
 			ret = cli_usage_error("%s: H_I %.6f is above the %u-bit word size", name,
 					      h_initial, rep.bits);
@@ -350,7 +328,7 @@ int cli_assess_restart(int argc, char **argv)
 		}
 		goto out;
 	}
-	end_progress(&pr);
+	cli_progress_end(&pr);
 	if (json)
 		print_json(name, src, &rep, &r);
 	else

@@ -35,6 +35,9 @@
  *
  * --quick (for tests/system/cli.sh only) makes every phase short; its figures are
  * not worth reading.
+ *
+ * Figures on stdout; progress on stderr only when it is a terminal, erased
+ * before the figures are printed.
  */
 #include <errno.h>
 #include <limits.h>
@@ -60,6 +63,7 @@
 #include "timingseed/tick.h"
 #include "bench.h"
 #include "cli.h"
+#include "progress.h"
 
 #define ERRLEN	       1024
 #define OERRLEN	       600 /* OpenSSL's part of an error message */
@@ -79,32 +83,17 @@ struct rng {
 	EVP_RAND_CTX *ctx;
 };
 
-/* ---- progress on stderr, once the run is longer than a second --------- */
+/* ---- progress on stderr: a terminal's, once the run takes a second ---- */
 
-static uint64_t progress_start, progress_last;
-static bool progress_shown;
+static struct cli_progress progress;
 
 void bench_progress(const char *fmt, ...)
 {
-	uint64_t now = ts_now_ns();
-	char line[128];
 	va_list ap;
 
-	if (now - progress_start < 1000000000ULL || now - progress_last < 200000000ULL)
-		return;
-	progress_last = now;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	cli_vprogress(&progress, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\rtimingseed: bench: %-60s", line);
-	progress_shown = true;
-}
-
-static void progress_done(void)
-{
-	if (progress_shown)
-		fprintf(stderr, "\r%-80s\r", "");
-	progress_shown = false;
 }
 
 /* ---- statistics -------------------------------------------------------- */
@@ -563,7 +552,7 @@ int cmd_bench(int argc, char **argv)
 		s.tp_seconds = 1;
 	}
 	memset(res, 0, sizeof(res));
-	progress_start = progress_last = ts_now_ns();
+	cli_progress_init(&progress, "bench", 1000, 200);
 
 	nsrc = bench_sources(s.source_ms, src, TS_MAX_SOURCES);
 	for (k = 0; k < NWHICH; k++) {
@@ -588,7 +577,7 @@ int cmd_bench(int argc, char **argv)
 		    0)
 			goto fail;
 	bench_process(module, s.process_n, &proc);
-	progress_done();
+	cli_progress_clear(&progress);
 	if (s.json)
 		bench_print_json(&s, module, src, nsrc, res, &proc);
 	else
@@ -596,7 +585,7 @@ int cmd_bench(int argc, char **argv)
 	ret = 0;
 	goto out;
 fail:
-	progress_done();
+	cli_progress_clear(&progress);
 	cli_usage_error("bench: %s", err);
 out:
 	for (k = 0; k < NWHICH; k++)

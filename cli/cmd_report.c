@@ -47,6 +47,7 @@
 #include "timingseed/restart.h"
 #include "timingseed/tick.h"
 #include "cli.h"
+#include "progress.h"
 #include "report.h"
 
 #define FULL_SAMPLES   1000000
@@ -58,26 +59,24 @@
 #define MAX_FILE_BYTES (1ULL << 28)
 #define CHUNK	       65536
 
-/* Work done and to do, in sample-passes, for the time left. */
+/*
+ * Work done and to do, in sample-passes, for the time left; the line itself
+ * (on a terminal only, from the start, erased at the end) is progress.c's.
+ */
 struct progress {
-	bool tty;
-	uint64_t start;
+	struct cli_progress line;
 	double done, total;
 	const char *what;
 };
 
 static void show(struct progress *p, const char *what, double done)
 {
-	double el, left;
+	double el = (double)(ts_now_ns() - p->line.start) / 1e9;
 
 	p->what = what;
 	p->done = done;
-	if (!p->tty)
-		return;
-	el = (double)(ts_now_ns() - p->start) / 1e9;
-	left = p->done > 0 ? el * (p->total - p->done) / p->done : 0;
-	fprintf(stderr, "\rtimingseed report: %3.0f%%, about %.0f s left: %-40.40s",
-		100 * p->done / p->total, left, what);
+	cli_progress(&p->line, "%3.0f%%, about %.0f s left: %.40s", 100 * p->done / p->total,
+		     p->done > 0 ? el * (p->total - p->done) / p->done : 0, what);
 }
 
 static void show_row(size_t done, size_t rows, void *arg)
@@ -86,10 +85,8 @@ static void show_row(size_t done, size_t rows, void *arg)
 	double base = p->done;
 
 	(void)rows;
-	if (p->tty) {
-		show(p, p->what, base + (double)done * COLUMNS * 2);
-		p->done = base; /* restored: the caller adds the whole phase at its end */
-	}
+	show(p, p->what, base + (double)done * COLUMNS * 2);
+	p->done = base; /* restored: the caller adds the whole phase at its end */
 }
 
 /* Every available source, or those named; 1 after naming the one that is not. */
@@ -452,13 +449,14 @@ int cmd_report(int argc, char **argv)
 	const struct ts_source *srcs[TS_MAX_SOURCES];
 	const char *dir = "timingseed-report", *file = NULL;
 	struct report r = {0};
-	struct progress pr = {.tty = isatty(STDERR_FILENO) == 1, .start = ts_now_ns()};
+	struct progress pr = {0};
 	uint64_t columns = COLUMNS;
 	double h_given = 0;
 	char *names[TS_MAX_SOURCES];
 	int a, nnames = 0, rc;
 	bool c_given = false;
 
+	cli_progress_init(&pr.line, "report", 0, 0);
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
 
@@ -537,9 +535,8 @@ int cmd_report(int argc, char **argv)
 	} else {
 		rc = run_file(&r, file, h_given, &pr);
 	}
-	r.seconds = (double)(ts_now_ns() - pr.start) / 1e9;
-	if (pr.tty)
-		fprintf(stderr, "\r%-90s\r", "");
+	r.seconds = (double)(ts_now_ns() - pr.line.start) / 1e9;
+	cli_progress_clear(&pr.line);
 	if (rc == 0)
 		rc = write_out(dir, "report.json", &r, report_write_json);
 	if (rc == 0)

@@ -21,6 +21,7 @@
 #include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "cli.h"
+#include "progress.h"
 
 #define CHUNK	    65536
 #define MAX_SAMPLES (1ULL << 32)
@@ -63,7 +64,8 @@ int cmd_sample(int argc, char **argv)
 	const char *name = NULL, *path = NULL, *why = NULL;
 	const struct ts_source *src;
 	enum format fmt = FMT_U8;
-	uint64_t n = 0, done = 0, carry[2], t_start, last_progress;
+	uint64_t n = 0, done = 0, carry[2];
+	struct cli_progress pr;
 	uint64_t *buf = NULL;
 	uint8_t *tmp = NULL;
 	void *cfg = NULL;
@@ -122,7 +124,7 @@ int cmd_sample(int argc, char **argv)
 		ret = cli_usage_error("cannot open '%s' or allocate buffers", path);
 		goto out;
 	}
-	t_start = last_progress = ts_now_ns();
+	cli_progress_init(&pr, "sample", 1000, 1000);
 	while (done < n) {
 		size_t want = n - done < CHUNK ? (size_t)(n - done) : CHUNK, have;
 		long got;
@@ -133,6 +135,7 @@ int cmd_sample(int argc, char **argv)
 				   want + (fmt == FMT_OPENENTROPY ? 2 - ncarry : 0),
 				   ts_now_ns() + 10000000000ULL);
 		if (got <= 0) {
+			cli_progress_end(&pr);
 			ret = cli_usage_error("%s: collection failed after %llu samples", name,
 					      (unsigned long long)done);
 			goto out;
@@ -153,17 +156,14 @@ int cmd_sample(int argc, char **argv)
 				goto werr;
 			done += (uint64_t)got;
 		}
-		if (ts_now_ns() - last_progress > 1000000000ULL) {
-			last_progress = ts_now_ns();
-			fprintf(stderr, "\rtimingseed: %s %llu/%llu samples (%.0f%%)", name,
-				(unsigned long long)done, (unsigned long long)n, 100.0 * done / n);
-		}
+		cli_progress(&pr, "%s %llu/%llu samples (%.0f%%)", name, (unsigned long long)done,
+			     (unsigned long long)n, 100.0 * done / n);
 	}
-	if (last_progress != t_start)
-		fputc('\n', stderr);
+	cli_progress_end(&pr);
 	ret = 0;
 	goto out;
 werr:
+	cli_progress_end(&pr);
 	ret = cli_usage_error("writing '%s' failed", path);
 out:
 	if (f != NULL && f != stdout && fclose(f) != 0 && ret == 0)

@@ -13,6 +13,9 @@
  * 128 blocks, which the pool serves in about 0.1 s on the 2-core reference
  * VM (`timingseed bench`), well within its per-request deadline (2000 ms
  * by default).
+ *
+ * Progress on stderr when it is a terminal and the run takes more than a
+ * second (progress.h); stdout carries the bytes only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,8 +24,8 @@
 #include <openssl/crypto.h>
 
 #include "timingseed/pool.h"
-#include "timingseed/tick.h"
 #include "cli.h"
+#include "progress.h"
 
 #define REQUEST	  TS_MAX_REQUEST
 #define MAX_BYTES (1ULL << 40)
@@ -44,8 +47,9 @@ int cmd_seed(int argc, char **argv)
 	static unsigned char buf[REQUEST];
 	static char hex[2 * REQUEST];
 	struct ts_seed_report rep;
+	struct cli_progress pr;
 	struct ts_pool *pool;
-	uint64_t n = 32, done = 0, t_start, last_progress;
+	uint64_t n = 32, done = 0;
 	bool use_hex = false;
 	int a, ret = 1;
 
@@ -70,13 +74,14 @@ int cmd_seed(int argc, char **argv)
 	if (pool == NULL)
 		return cli_usage_error("seed: cannot create the pool");
 
-	t_start = last_progress = ts_now_ns();
+	cli_progress_init(&pr, "seed", 1000, 1000);
 	while (done < n) {
 		size_t want = n - done < REQUEST ? (size_t)(n - done) : REQUEST;
 		int w;
 
 		if (ts_pool_seed(pool, buf, want, &rep) != 0) {
 			/* The pool has wiped buf: nothing weak is written. */
+			cli_progress_end(&pr);
 			cli_usage_error("seed: request of %zu bytes failed after %llu of %llu "
 					"bytes: %s",
 					want, (unsigned long long)done, (unsigned long long)n,
@@ -89,16 +94,15 @@ int cmd_seed(int argc, char **argv)
 		if (use_hex)
 			OPENSSL_cleanse(hex, 2 * want);
 		if (w != 0) {
+			cli_progress_end(&pr);
 			cli_usage_error("seed: writing to stdout failed: %s", strerror(errno));
 			goto out;
 		}
 		done += want;
-		if (ts_now_ns() - last_progress > 1000000000ULL) {
-			last_progress = ts_now_ns();
-			fprintf(stderr, "\rtimingseed: seed %llu/%llu bytes (%.0f%%)",
-				(unsigned long long)done, (unsigned long long)n, 100.0 * done / n);
-		}
+		cli_progress(&pr, "%llu/%llu bytes (%.0f%%)", (unsigned long long)done,
+			     (unsigned long long)n, 100.0 * done / n);
 	}
+	cli_progress_end(&pr);
 	if (use_hex)
 		putchar('\n');
 	if (fflush(stdout) != 0) {
@@ -107,8 +111,6 @@ int cmd_seed(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	if (last_progress != t_start)
-		fputc('\n', stderr);
 	ts_pool_free(pool);
 	return ret;
 }

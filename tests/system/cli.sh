@@ -51,6 +51,59 @@ run "$ts" seed --bogus
 [ "$rc" -ne 0 ] && grep -q 'bogus' "$tmp/err" && ok "seed: unknown argument refused" ||
 	fail "seed: unknown argument refused"
 
+# Progress goes to stderr only when it is a terminal, once a run takes a
+# second. progress_checks WHAT PATTERN ARGS... runs timingseed ARGS (long
+# enough to pass that second) twice: stderr a file, which must stay empty,
+# then stderr a pty made by util-linux script(1), which must show PATTERN
+# (script copies the pty to its stdout; each \r rewrite is made a line).
+# Where script cannot make a pty the second check is skipped, and says so.
+# The command's stdout goes to $tmp/out both times, for the caller.
+progress_checks() {
+	what=$1 pattern=$2
+	shift 2
+	run "$ts" "$@"
+	tr '\r' '\n' <"$tmp/err" >"$tmp/pty" && mv "$tmp/pty" "$tmp/err"
+	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then
+		ok "$what, stderr a file: no progress on stderr"
+	else
+		fail "$what, stderr a file: no progress on stderr (status $rc)"
+	fi
+	cp "$tmp/out" "$tmp/out.file"
+	if ! command -v script >/dev/null 2>&1 || ! script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+		echo "skip - $what, stderr a terminal: no util-linux script(1) here to make a pty"
+		return
+	fi
+	# ARGS are plain words here; $TS_BIN and $TS_OUT are expanded by the
+	# shell script runs.
+	TS_BIN=$ts TS_OUT=$tmp/out script -qec "\"\$TS_BIN\" $* >\"\$TS_OUT\"" /dev/null \
+		</dev/null >"$tmp/pty" 2>&1
+	rc=$?
+	tr '\r' '\n' <"$tmp/pty" >"$tmp/err"
+	if [ "$rc" -eq 0 ] && grep -q "$pattern" "$tmp/err"; then
+		ok "$what, stderr a terminal: progress shown"
+	else
+		fail "$what, stderr a terminal: progress shown (status $rc)"
+	fi
+}
+
+# The pool serves about 30-50 KB/s, so 100000 bytes take 2-3 s.
+big=100000
+progress_checks "seed -n $big" "timingseed: seed: [0-9]*/$big bytes" seed -n $big
+if [ "$(wc -c <"$tmp/out.file")" -eq $big ] && [ "$(wc -c <"$tmp/out")" -eq $big ]; then
+	ok "seed -n $big: $big bytes on stdout, off and on a terminal"
+else
+	fail "seed -n $big: $big bytes on stdout, off and on a terminal"
+fi
+
+# unix_ipc makes about 10-20 thousand samples a second: 40000 take 2-4 s.
+progress_checks "sample unix_ipc -n 40000" "timingseed: sample: unix_ipc [0-9]*/40000 samples" \
+	sample unix_ipc -n 40000 -o -
+if [ "$(wc -c <"$tmp/out.file")" -eq 40000 ]; then
+	ok "sample unix_ipc -n 40000 -o -: 40000 bytes"
+else
+	fail "sample unix_ipc -n 40000 -o -: 40000 bytes"
+fi
+
 # --- check ------------------------------------------------------------------
 
 # check_case NAME EXPECTED_STATUS PATTERN_IN_OUTPUT ENV... -- ARGS...
