@@ -2,7 +2,8 @@
 /*
  * timingseed sources [--json]: every source compiled in, whether it runs
  * here, the credit in force after this machine's startup test, and the
- * sample rate measured now.
+ * sample rate measured now. The JSON also lists the assessments each
+ * default credit is held to (source.h), for scripts/measure-credits.sh.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,33 @@
 #include "timingseed/pool.h"
 #include "timingseed/registry.h"
 #include "cli.h"
+
+/*
+ * "assessments": the option settings that fix the collector's own
+ * variation, or one assessment at the defaults when none is listed.
+ */
+static void print_assessments(const struct ts_source *src)
+{
+	const struct ts_assessment *as = src->assessments;
+	size_t k, j;
+
+	printf(", \"assessments\": [");
+	if (as == NULL) {
+		printf("{\"label\": \"defaults\", \"sets\": []}]");
+		return;
+	}
+	for (k = 0; as[k].label != NULL; k++) {
+		printf("%s{\"label\": ", k ? ", " : "");
+		cli_json_string(as[k].label);
+		printf(", \"sets\": [");
+		for (j = 0; j < sizeof(as[k].sets) / sizeof(as[k].sets[0]) && as[k].sets[j]; j++) {
+			printf("%s", j ? ", " : "");
+			cli_json_string(as[k].sets[j]);
+		}
+		printf("]}");
+	}
+	printf("]");
+}
 
 int cmd_sources(int argc, char **argv)
 {
@@ -59,6 +87,7 @@ int cmd_sources(int argc, char **argv)
 			       " \"note\": ",
 			       st[i].credit, src->default_credit, rate > 0 ? rate : 0);
 			cli_json_string(note);
+			print_assessments(src);
 			printf("}");
 		} else {
 			printf("%-22s %-10s %-9s %8.4f %8.4f %12.0f  %s\n", src->name,

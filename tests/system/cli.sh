@@ -104,6 +104,43 @@ else
 	fail "sample unix_ipc -n 40000 -o -: 40000 bytes"
 fi
 
+# --- sources ----------------------------------------------------------------
+
+# sources --json lists, for every source, the assessments its default credit
+# is held to (what scripts/measure-credits.sh runs); every setting in them
+# must be one the source takes: each available source collects a few
+# samples with each assessment's settings.
+run "$ts" sources --json
+if [ "$rc" -eq 0 ] && python3 - "$tmp/out" >"$tmp/plan" 2>>"$tmp/err" <<'EOF'
+import json, sys
+srcs = json.load(open(sys.argv[1]))
+by = {s["name"]: s for s in srcs}
+assert all(s["assessments"] for s in srcs), "a source without assessments"
+labels = [a["label"] for a in by["pipe_buffer"]["assessments"]]
+assert labels == ["write size fixed at 1", "write size fixed at 4096"], labels
+assert by["vdso_clock"]["assessments"] == [{"label": "defaults", "sets": []}]
+for s in srcs:
+    if s["available"]:
+        for a in s["assessments"]:
+            print(s["name"], *("--set " + x for x in a["sets"]))
+EOF
+then
+	ok "sources --json: the assessments of every source"
+else
+	fail "sources --json: the assessments of every source"
+fi
+bad=0
+while read -r line; do
+	# shellcheck disable=SC2086 # a source and its --set words
+	"$ts" sample $line -n 64 -o "$tmp/few" >/dev/null 2>"$tmp/err.sample" ||
+		{ bad=$((bad + 1)); echo "  sample $line: $(cat "$tmp/err.sample")" >>"$tmp/err"; }
+done <"$tmp/plan"
+if [ -s "$tmp/plan" ] && [ "$bad" -eq 0 ]; then
+	ok "sources --json: each assessment's settings are taken ($(wc -l <"$tmp/plan") assessments)"
+else
+	fail "sources --json: each assessment's settings are taken ($bad refused)"
+fi
+
 # --- check ------------------------------------------------------------------
 
 # check_case NAME EXPECTED_STATUS PATTERN_IN_OUTPUT ENV... -- ARGS...
