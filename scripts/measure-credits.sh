@@ -11,19 +11,24 @@
 # measured without editing this script.
 #   measure-credits.sh [BUILD_DIR] [N]
 # Exit status: 0 when every credit holds, 1 when one does not (named), 2
-# when the tool cannot be run or an assessment fails.
+# when nothing could be measured or checked (the tool, an assessment, no
+# source that runs here).
 set -eu
 b=${1:-build}
 n=${2:-1000000}
 ts=$b/bin/timingseed
-[ -x "$ts" ] || { echo "measure-credits: no $ts (build first)" >&2; exit 2; }
+die() {
+	echo "measure-credits: $*" >&2
+	exit 2
+}
+[ -x "$ts" ] || die "no $ts (build first)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$ts" sources --json >"$tmp/sources.json" || { echo "measure-credits: timingseed sources failed" >&2; exit 2; }
+"$ts" sources --json >"$tmp/sources.json" </dev/null || die "timingseed sources failed"
 
 # One line per assessment: NAME<TAB>LABEL<TAB>--set A --set B ...
-python3 - "$tmp/sources.json" >"$tmp/plan" <<'EOF'
+cat >"$tmp/plan.py" <<'EOF'
 import json, sys
 for s in json.load(open(sys.argv[1])):
     if not s["available"]:
@@ -32,34 +37,45 @@ for s in json.load(open(sys.argv[1])):
         sets = " ".join("--set " + x for x in a["sets"])
         print("%s\t%s\t%s" % (s["name"], a["label"], sets))
 EOF
+python3 "$tmp/plan.py" "$tmp/sources.json" >"$tmp/plan" || die "cannot read the sources' assessments"
+[ -s "$tmp/plan" ] || die "no source runs here: nothing measured"
 
 : >"$tmp/results"
 while IFS="$(printf '\t')" read -r name label sets; do
 	printf '%-44s ' "$name ($label)"
 	# shellcheck disable=SC2086 # $sets is a list of words
-	if ! "$ts" assess "$name" $sets -n "$n" --json >"$tmp/one.json" 2>"$tmp/err"; then
+	if ! "$ts" assess "$name" $sets -n "$n" --json >"$tmp/one.json" 2>"$tmp/err" </dev/null; then
 		echo "assessment failed:"
 		sed 's/^/  /' "$tmp/err"
 		exit 2
 	fi
-	h=$(python3 -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))[0]["min_entropy"])' "$tmp/one.json")
-	echo "$h bits/sample"
+	# Full precision for the check, four places for the reader.
+	h=$(python3 -c 'import json, sys; print(repr(json.load(open(sys.argv[1]))[0]["min_entropy"]))' \
+		"$tmp/one.json" </dev/null) || die "$name: unreadable result"
+	printf '%.4f bits/sample\n' "$h"
 	printf '%s\t%s\n' "$name" "$h" >>"$tmp/results"
 done <"$tmp/plan"
 
-# Each default credit against half the smallest figure of its source.
-python3 - "$tmp/sources.json" "$tmp/results" <<'EOF'
+# Each default credit against half the smallest figure of its source:
+# exit 1 when one does not hold; a failure of the check itself is 2.
+cat >"$tmp/check.py" <<'EOF'
 import json, sys
-credit = {s["name"]: s["default_credit"] for s in json.load(open(sys.argv[1]))}
-low = {}
-for line in open(sys.argv[2]):
-    name, h = line.split("\t")
-    low[name] = min(low.get(name, float("inf")), float(h))
-bad = 0
-for name, h in low.items():
-    ok = credit[name] <= h / 2
-    bad += not ok
-    print("%-22s default credit %.4f, half the smallest %.4f: %s"
-          % (name, credit[name], h / 2, "holds" if ok else "DOES NOT HOLD"))
-sys.exit(1 if bad else 0)
+try:
+    credit = {s["name"]: s["default_credit"] for s in json.load(open(sys.argv[1]))}
+    low = {}
+    for line in open(sys.argv[2]):
+        name, h = line.split("\t")
+        low[name] = min(low.get(name, float("inf")), float(h))
+    lines = ["%-22s default credit %.4f, half the smallest %.4f: %s"
+             % (name, credit[name], h / 2, "holds" if credit[name] <= h / 2 else "DOES NOT HOLD")
+             for name, h in low.items()]
+except Exception as e:  # a python failure would exit 1, the "does not hold" status
+    print("measure-credits: %r" % e, file=sys.stderr)
+    sys.exit(2)
+print("\n".join(lines))
+sys.exit(1 if any(l.endswith("DOES NOT HOLD") for l in lines) else 0)
 EOF
+rc=0
+python3 "$tmp/check.py" "$tmp/sources.json" "$tmp/results" || rc=$?
+[ "$rc" -le 1 ] || die "the check itself failed"
+exit "$rc"
