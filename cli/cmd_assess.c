@@ -257,12 +257,14 @@ static int run(const struct job *j, uint64_t n, bool n_given, unsigned bits, boo
 		}
 	}
 	if (ts_ea_assess_progress(sym, len, bits, &r, on_estimator, &pr) != 0) {
+		int err = errno; /* before stdio below can change it */
+
 		cli_progress_end(&pr);
-		if (errno == EINVAL) {
+		if (err == EINVAL) {
 			ret = cli_usage_error("%s: samples do not fit in %u bits", j->name, bits);
 		} else {
 			fprintf(stderr, "timingseed: %s: assessment failed: %s\n", j->name,
-				strerror(errno));
+				strerror(err));
 			ret = 1;
 		}
 		goto out;

@@ -284,13 +284,15 @@ int cli_assess_restart(int argc, char **argv)
 
 	/* The samples as one sequence: the report's usual fields, and a file's H_I. */
 	if (ts_ea_assess_progress(m, n, (unsigned)bits, &rep, on_estimator, &pr) != 0) {
+		int err = errno; /* before stdio below can change it */
+
 		cli_progress_end(&pr);
-		if (errno == EINVAL) {
+		if (err == EINVAL) {
 			ret = cli_usage_error("%s: samples do not fit in %llu bits", name,
 					      (unsigned long long)bits);
 		} else {
 			fprintf(stderr, "timingseed: %s: assessment failed: %s\n", name,
-				strerror(errno));
+				strerror(err));
 			ret = 1;
 		}
 		goto out;

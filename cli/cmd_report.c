@@ -110,13 +110,12 @@ static int pick(int nnames, char **names, const struct ts_source **out, size_t *
 		const char *why = "";
 
 		if (s == NULL) {
-			fprintf(stderr,
-				"timingseed: unknown source '%s' (see timingseed sources)\n",
-				names[a]);
+			cli_eprintf("timingseed: unknown source '%s' (see timingseed sources)\n",
+				    names[a]);
 			return 2;
 		}
 		if (!s->available(&why)) {
-			fprintf(stderr, "timingseed: %s cannot run here: %s\n", s->name, why);
+			cli_eprintf("timingseed: %s cannot run here: %s\n", s->name, why);
 			return 1;
 		}
 		out[(*n)++] = s;
@@ -134,8 +133,8 @@ static int collect(const struct ts_source *src, const void *cfg, uint64_t *raw, 
 		long got = src->collect(cfg, raw + done, want, ts_now_ns() + 1000000000ULL);
 
 		if (got < 0) {
-			fprintf(stderr, "timingseed: %s: collection failed: %s\n", src->name,
-				strerror((int)-got));
+			cli_eprintf("timingseed: %s: collection failed: %s\n", src->name,
+				    strerror((int)-got));
 			return 1;
 		}
 		done += (size_t)got;
@@ -175,14 +174,14 @@ static int assess_restart(struct report_assessment *a, const char *name, const u
 	a->row_mcv = calloc(rows, sizeof(*a->row_mcv));
 	a->column_mcv = calloc(columns, sizeof(*a->column_mcv));
 	if (a->row_mcv == NULL || a->column_mcv == NULL) {
-		fprintf(stderr, "timingseed: out of memory\n");
+		cli_eprintf("timingseed: out of memory\n");
 		return 1;
 	}
 	/* H_I: the sequential estimate, as ea_restart is given it. */
 	if (ts_ea_restart(m, rows, columns, 0, h, &a->restart, a->row_mcv, a->column_mcv, NULL,
 			  NULL) != 0) {
-		fprintf(stderr, "timingseed: %s: restart test could not run: %s\n", name,
-			strerror(errno));
+		cli_eprintf("timingseed: %s: restart test could not run: %s\n", name,
+			    strerror(errno));
 		return 1;
 	}
 	a->restart_run = true;
@@ -205,12 +204,12 @@ static int assess_live(struct report *r, const struct ts_source *src, struct rep
 	int rc = 1;
 
 	if (cfg == NULL || raw == NULL || sym == NULL) {
-		fprintf(stderr, "timingseed: out of memory\n");
+		cli_eprintf("timingseed: out of memory\n");
 		goto out;
 	}
 	for (; a->sets[nsets] != NULL; nsets++)
 		if (ts_config_set_pair(src, cfg, a->sets[nsets], err, sizeof(err)) != 0) {
-			fprintf(stderr, "timingseed: %s: %s\n", src->name, err);
+			cli_eprintf("timingseed: %s: %s\n", src->name, err);
 			goto out;
 		}
 	snprintf(what, sizeof(what), "%s (%s): collecting", src->name, a->label);
@@ -226,8 +225,7 @@ static int assess_live(struct report *r, const struct ts_source *src, struct rep
 	snprintf(what, sizeof(what), "%s (%s): estimating", src->name, a->label);
 	show(pr, what, pr->done + (double)r->samples);
 	if (ts_ea_assess(sym, r->samples, 8, &a->ea) != 0) {
-		fprintf(stderr, "timingseed: %s: assessment failed: %s\n", src->name,
-			strerror(errno));
+		cli_eprintf("timingseed: %s: assessment failed: %s\n", src->name, strerror(errno));
 		goto out;
 	}
 	snprintf(what, sizeof(what), "%s (%s): restarts", src->name, a->label);
@@ -352,7 +350,7 @@ static int run_file(struct report *r, const char *path, double h_given, struct p
 	size_t n = 0, cap = 0, got;
 
 	if (f == NULL) {
-		fprintf(stderr, "timingseed: %s: %s\n", path, strerror(errno));
+		cli_eprintf("timingseed: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	do {
@@ -361,8 +359,7 @@ static int run_file(struct report *r, const char *path, double h_given, struct p
 		if (n == cap) {
 			cap = cap ? cap * 2 : CHUNK;
 			if (cap > MAX_FILE_BYTES || (nb = realloc(buf, cap)) == NULL) {
-				fprintf(stderr, "timingseed: %s: too large or out of memory\n",
-					path);
+				cli_eprintf("timingseed: %s: too large or out of memory\n", path);
 				fclose(f);
 				free(buf);
 				return 1;
@@ -373,8 +370,8 @@ static int run_file(struct report *r, const char *path, double h_given, struct p
 		n += got;
 	} while (got > 0);
 	if (ferror(f) || n / r->restart_columns < 2) {
-		fprintf(stderr, "timingseed: %s: %s\n", path,
-			ferror(f) ? strerror(errno) : "fewer than two rows of samples");
+		cli_eprintf("timingseed: %s: %s\n", path,
+			    ferror(f) ? strerror(errno) : "fewer than two rows of samples");
 		fclose(f);
 		free(buf);
 		return 1;
@@ -392,8 +389,8 @@ static int run_file(struct report *r, const char *path, double h_given, struct p
 	if (ts_ea_assess(buf, n, 0, &a->ea) != 0 ||
 	    assess_restart(a, path, buf, r->restart_rows, r->restart_columns, h_given) != 0) {
 		if (!a->restart_run)
-			fprintf(stderr, "timingseed: %s: assessment failed: %s\n", path,
-				strerror(errno));
+			cli_eprintf("timingseed: %s: assessment failed: %s\n", path,
+				    strerror(errno));
 		free(buf);
 		return 1;
 	}
@@ -414,18 +411,18 @@ static int write_out(const char *dir, const char *name, const struct report *r,
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
 	fd = mkstemp(tmp);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "timingseed: cannot write %s: %s\n", path, strerror(errno));
+		cli_eprintf("timingseed: cannot write %s: %s\n", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return 1;
 	}
 	if (fchmod(fd, 0644) != 0 || fn(r, f) != 0 || fclose(f) != 0) {
-		fprintf(stderr, "timingseed: cannot write %s: %s\n", path, strerror(errno));
+		cli_eprintf("timingseed: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 		return 1;
 	}
 	if (rename(tmp, path) != 0) {
-		fprintf(stderr, "timingseed: cannot write %s: %s\n", path, strerror(errno));
+		cli_eprintf("timingseed: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 		return 1;
 	}
@@ -507,16 +504,16 @@ int cmd_report(int argc, char **argv)
 	if (file != NULL)
 		r.nsources = 1;
 	if (r.nsources == 0) {
-		fprintf(stderr, "timingseed: no source can run here (see timingseed sources)\n");
+		cli_eprintf("timingseed: no source can run here (see timingseed sources)\n");
 		return 1;
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "timingseed: cannot make %s: %s\n", dir, strerror(errno));
+		cli_eprintf("timingseed: cannot make %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	r.sources = calloc(r.nsources, sizeof(*r.sources));
 	if (r.sources == NULL) {
-		fprintf(stderr, "timingseed: out of memory\n");
+		cli_eprintf("timingseed: out of memory\n");
 		return 1;
 	}
 	report_machine(&r.machine);
@@ -543,8 +540,8 @@ int cmd_report(int argc, char **argv)
 		rc = write_out(dir, "report.html", &r, report_write_html);
 	if (rc == 0) {
 		printf("%s\n", dir);
-		fprintf(stderr, "timingseed: report written in %.0f s: %s/report.html\n", r.seconds,
-			dir);
+		cli_eprintf("timingseed: report written in %.0f s: %s/report.html\n", r.seconds,
+			    dir);
 	}
 	free_report(&r);
 	return rc;

@@ -125,6 +125,9 @@ int cmd_sample(int argc, char **argv)
 		goto out;
 	}
 	cli_progress_init(&pr, "sample", 1000, 1000);
+	/* Samples going to the same terminal: a \r line would write over them. */
+	if (f == stdout && isatty(STDOUT_FILENO) == 1)
+		pr.tty = false;
 	while (done < n) {
 		size_t want = n - done < CHUNK ? (size_t)(n - done) : CHUNK, have;
 		long got;

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -75,6 +76,9 @@ int cmd_seed(int argc, char **argv)
 		return cli_usage_error("seed: cannot create the pool");
 
 	cli_progress_init(&pr, "seed", 1000, 1000);
+	/* Bytes going to the same terminal: a \r line would write over them. */
+	if (isatty(STDOUT_FILENO) == 1)
+		pr.tty = false;
 	while (done < n) {
 		size_t want = n - done < REQUEST ? (size_t)(n - done) : REQUEST;
 		int w;

@@ -14,6 +14,7 @@
 #include "timingseed/source.h"
 #include "timingseed/tick.h"
 #include "cli.h"
+#include "progress.h"
 
 struct command {
 	const char *name;
@@ -55,9 +56,9 @@ int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("timingseed: ", stderr);
+	cli_eprintf("timingseed: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_veprintf(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return 2;

@@ -11,6 +11,9 @@
 #include "timingseed/tick.h"
 #include "progress.h"
 
+/* The line on stderr now, if any: cli_eprintf ends it (the tool is one thread). */
+static struct cli_progress *shown_line;
+
 void cli_progress_init(struct cli_progress *p, const char *label, unsigned delay_ms,
 		       unsigned every_ms)
 {
@@ -42,6 +45,7 @@ void cli_vprogress(struct cli_progress *p, const char *fmt, va_list ap)
 	if (len > p->width)
 		p->width = len;
 	p->shown = true;
+	shown_line = p;
 }
 
 void cli_progress(struct cli_progress *p, const char *fmt, ...)
@@ -59,6 +63,8 @@ void cli_progress_end(struct cli_progress *p)
 		fputc('\n', stderr);
 	p->shown = false;
 	p->width = 0;
+	if (shown_line == p)
+		shown_line = NULL;
 }
 
 void cli_progress_clear(struct cli_progress *p)
@@ -67,4 +73,22 @@ void cli_progress_clear(struct cli_progress *p)
 		fprintf(stderr, "\r%*s\r", (int)p->width, "");
 	p->shown = false;
 	p->width = 0;
+	if (shown_line == p)
+		shown_line = NULL;
+}
+
+void cli_veprintf(const char *fmt, va_list ap)
+{
+	if (shown_line != NULL)
+		cli_progress_end(shown_line);
+	vfprintf(stderr, fmt, ap);
+}
+
+void cli_eprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_veprintf(fmt, ap);
+	va_end(ap);
 }

@@ -9,7 +9,9 @@
  * Any other message on stderr, or the command's end, ends the line first:
  * cli_progress_end() keeps its last text and goes to a new line,
  * cli_progress_clear() erases it. Both do nothing when no line was shown,
- * and a later cli_progress() starts a new line.
+ * and a later cli_progress() starts a new line. Code that does not own the
+ * line (cli/restart.c, the report's steps, cli_usage_error) writes its
+ * messages with cli_eprintf(), which ends whatever line is shown first.
  */
 #ifndef TS_CLI_PROGRESS_H
 #define TS_CLI_PROGRESS_H
@@ -39,5 +41,7 @@ void cli_vprogress(struct cli_progress *p, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void cli_progress_end(struct cli_progress *p);
 void cli_progress_clear(struct cli_progress *p);
+void cli_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_veprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

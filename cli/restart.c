@@ -25,6 +25,7 @@
 #endif
 
 #include "cli.h"
+#include "progress.h"
 
 extern char **environ;
 
@@ -44,13 +45,13 @@ static const char *self_path(char *buf, size_t len)
 
 	if (_NSGetExecutablePath(raw, &size) == 0 && realpath(raw, buf) != NULL)
 		return buf;
-	fprintf(stderr, "timingseed: cannot find this tool's own path\n");
+	cli_eprintf("timingseed: cannot find this tool's own path\n");
 	return NULL;
 #else
 	(void)buf;
 	(void)len;
-	fprintf(stderr, "timingseed: restart collection needs this tool's path: not known on this "
-			"system\n");
+	cli_eprintf("timingseed: restart collection needs this tool's path: not known on this "
+		    "system\n");
 	return NULL;
 #endif
 }
@@ -126,13 +127,13 @@ static int one_row(const char *exe, char **args, const char *source, size_t row,
 	long got;
 
 	if (cli_pipe_cloexec(po) != 0 || cli_pipe_cloexec(pe) != 0) {
-		fprintf(stderr, "timingseed: %s: restart %zu of %zu: pipe: %s\n", source, row + 1,
-			rows, strerror(errno));
+		cli_eprintf("timingseed: %s: restart %zu of %zu: pipe: %s\n", source, row + 1, rows,
+			    strerror(errno));
 		goto close;
 	}
 	/* dup2 onto 1 and 2 clears close-on-exec there; every other end closes at exec. */
 	if (posix_spawn_file_actions_init(&fa) != 0) {
-		fprintf(stderr, "timingseed: out of memory\n");
+		cli_eprintf("timingseed: out of memory\n");
 		goto close;
 	}
 	err = posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
@@ -142,8 +143,8 @@ static int one_row(const char *exe, char **args, const char *source, size_t row,
 		err = posix_spawn(&pid, exe, &fa, NULL, args, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err != 0) {
-		fprintf(stderr, "timingseed: %s: restart %zu of %zu: cannot run %s: %s\n", source,
-			row + 1, rows, exe, strerror(err));
+		cli_eprintf("timingseed: %s: restart %zu of %zu: cannot run %s: %s\n", source,
+			    row + 1, rows, exe, strerror(err));
 		goto close;
 	}
 	close(po[1]);
@@ -156,26 +157,26 @@ static int one_row(const char *exe, char **args, const char *source, size_t row,
 	close(pe[0]);
 	po[0] = pe[0] = -1;
 	if (reap(pid, &status) != 0) {
-		fprintf(stderr, "timingseed: %s: restart %zu of %zu: waitpid: %s\n", source,
-			row + 1, rows, strerror(errno));
+		cli_eprintf("timingseed: %s: restart %zu of %zu: waitpid: %s\n", source, row + 1,
+			    rows, strerror(errno));
 		return 1;
 	}
 	msg[msglen] = '\0';
 	if (got < 0) {
-		fprintf(stderr, "timingseed: %s: restart %zu of %zu: reading its samples: %s\n",
-			source, row + 1, rows, strerror(err));
+		cli_eprintf("timingseed: %s: restart %zu of %zu: reading its samples: %s\n", source,
+			    row + 1, rows, strerror(err));
 	} else if (WIFSIGNALED(status)) {
-		fprintf(stderr, "timingseed: %s: restart %zu of %zu: killed by signal %d\n%s",
-			source, row + 1, rows, WTERMSIG(status), msg);
+		cli_eprintf("timingseed: %s: restart %zu of %zu: killed by signal %d\n%s", source,
+			    row + 1, rows, WTERMSIG(status), msg);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr,
-			"timingseed: %s: restart %zu of %zu: `timingseed sample` failed "
-			"(exit status %d):\n%s",
-			source, row + 1, rows, WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg);
+		cli_eprintf("timingseed: %s: restart %zu of %zu: `timingseed sample` failed "
+			    "(exit status %d):\n%s",
+			    source, row + 1, rows, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			    msg);
 	} else if ((size_t)got != columns) {
-		fprintf(stderr, "timingseed: %s: restart %zu of %zu: %s%ld samples, expected %zu\n",
-			source, row + 1, rows, (size_t)got > columns ? "more than " : "",
-			(size_t)got > columns ? (long)columns : got, columns);
+		cli_eprintf("timingseed: %s: restart %zu of %zu: %s%ld samples, expected %zu\n",
+			    source, row + 1, rows, (size_t)got > columns ? "more than " : "",
+			    (size_t)got > columns ? (long)columns : got, columns);
 	} else {
 		ret = 0;
 	}
@@ -206,7 +207,7 @@ int cli_restart_collect(const char *source, char *const *sets, size_t nsets, siz
 		return 1;
 	args = calloc(10 + 2 * nsets, sizeof(*args));
 	if (args == NULL) {
-		fprintf(stderr, "timingseed: out of memory\n");
+		cli_eprintf("timingseed: out of memory\n");
 		return 1;
 	}
 	snprintf(count, sizeof(count), "%zu", columns);
