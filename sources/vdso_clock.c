@@ -65,11 +65,12 @@
  * this would be a different source. Names in sysfs do not settle that
  * (kvm-clock may go either way), so available() measures it: the fastest
  * of 16 vDSO reads must take less than half the fastest of 16 explicit
- * syscall(SYS_clock_gettime) calls (about 100 against 650 ticks on the
- * reference VM), after 4 of each to fault in pages and warm caches. The
- * margin is wide: a fallback read costs a syscall, so it cannot pass, and
- * 16 tries are enough for one fast read each (the probe runs in every
- * process that loads the provider: 64 tries cost 70 us here, 16 cost 20).
+ * syscall(SYS_clock_gettime) calls, the two alternated (about 100 against
+ * 650 ticks on the reference VM), after 4 of each to fault in pages and
+ * warm caches. The margin is wide: a fallback read costs a syscall, so it
+ * cannot pass, and 16 tries are enough for one fast read each (the probe
+ * runs in every process that loads the provider: 64 tries cost 70 us
+ * here, 16 cost 20-30).
  * Under valgrind no vDSO is mapped, and available() says so.
  *
  * As in the seed: eight warm-up reads. Left out: its cap dropping samples
@@ -142,37 +143,48 @@ static const clockid_t clock_ids[VC_NKINDS] = {
 #define PROBE_TRIES 16
 #define WARM_TRIES  4
 
-/* The fastest of tries CLOCK_MONOTONIC reads, through the vDSO or the syscall. */
-static uint64_t fastest_read(bool via_syscall, int tries)
+/* Ticks of one CLOCK_MONOTONIC read, through the vDSO or the syscall. */
+static uint64_t one_read(bool via_syscall)
 {
-	uint64_t best = UINT64_MAX;
 	struct timespec ts;
+	uint64_t t0 = ts_ticks();
+
+	if (via_syscall)
+		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+	else
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts_ticks() - t0;
+}
+
+/*
+ * The fastest of tries reads each way, the two alternated so that a
+ * passing load or frequency change weighs on both alike.
+ */
+static void fastest_reads(int tries, uint64_t *vdso, uint64_t *sys)
+{
 	int i;
 
+	*vdso = *sys = UINT64_MAX;
 	for (i = 0; i < tries; i++) {
-		uint64_t t0 = ts_ticks(), d;
+		uint64_t v = one_read(false), k = one_read(true);
 
-		if (via_syscall)
-			syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
-		else
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-		d = ts_ticks() - t0;
-		if (d < best)
-			best = d;
+		*vdso = v < *vdso ? v : *vdso;
+		*sys = k < *sys ? k : *sys;
 	}
-	return best;
 }
 
 static bool vdso_clock_available(const char **why)
 {
+	uint64_t vdso, sys;
+
 	if (getauxval(AT_SYSINFO_EHDR) == 0) {
 		*why = "no vDSO mapped in this process (AT_SYSINFO_EHDR is 0)";
 		return false;
 	}
 	/* Warm both paths first: the first calls fault in pages and caches. */
-	fastest_read(false, WARM_TRIES);
-	fastest_read(true, WARM_TRIES);
-	if (2 * fastest_read(false, PROBE_TRIES) >= fastest_read(true, PROBE_TRIES)) {
+	fastest_reads(WARM_TRIES, &vdso, &sys);
+	fastest_reads(PROBE_TRIES, &vdso, &sys);
+	if (2 * vdso >= sys) {
 		*why = "clock_gettime() falls back to a syscall: the clocksource has no vDSO "
 		       "read mode (see /sys/devices/system/clocksource/clocksource0/"
 		       "current_clocksource)";
