@@ -5,6 +5,7 @@
  * refused (or clamped where the seed clamps).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,44 @@
 #include "timingseed/registry.h"
 #include "timingseed/tick.h"
 #include "util.h"
+
+/*
+ * Threads the sources made and did not join or detach: pthread_create,
+ * pthread_join and pthread_detach are wrapped at link time for this test
+ * (tests/CMakeLists.txt), so a thread left behind is counted exactly,
+ * even one that has already returned (its /proc/self/task entry gone).
+ */
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg);
+int __real_pthread_join(pthread_t t, void **ret);
+int __real_pthread_detach(pthread_t t);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg);
+int __wrap_pthread_join(pthread_t t, void **ret);
+int __wrap_pthread_detach(pthread_t t);
+static long unjoined;
+
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
+{
+	int err = __real_pthread_create(t, a, fn, arg);
+
+	unjoined += err == 0;
+	return err;
+}
+
+int __wrap_pthread_join(pthread_t t, void **ret)
+{
+	int err = __real_pthread_join(t, ret);
+
+	unjoined -= err == 0;
+	return err;
+}
+
+int __wrap_pthread_detach(pthread_t t)
+{
+	int err = __real_pthread_detach(t);
+
+	unjoined -= err == 0;
+	return err;
+}
 
 static void test_registry(void **state)
 {
@@ -128,7 +167,7 @@ static void test_no_leaks(void **state)
 	for (i = 0; ts_sources[i] != NULL; i++) {
 		const struct ts_source *s = ts_sources[i];
 		const char *why = NULL;
-		long fds, tasks;
+		long fds, tasks, u0;
 		void *cfg;
 
 		if (!s->available(&why))
@@ -136,9 +175,13 @@ static void test_no_leaks(void **state)
 		cfg = ts_config_new(s);
 		fds = ts_count_dir("/proc/self/fd");
 		tasks = ts_threads_baseline();
+		u0 = unjoined;
 		for (r = 0; r < 1000; r++)
 			assert_true(s->collect(cfg, buf, 64, ts_now_ns() + 1000000000u) > 0);
 		assert_int_equal(ts_count_dir("/proc/self/fd"), fds);
+		if (unjoined != u0)
+			fail_msg("%s: %ld threads made and neither joined nor detached", s->name,
+				 unjoined - u0);
 		assert_int_equal(ts_threads_settled(tasks), tasks);
 		ts_config_free(cfg);
 	}
