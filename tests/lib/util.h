@@ -41,7 +41,7 @@ EVP_RAND_CTX *ts_new_ctr_drbg(EVP_RAND *ctr, EVP_RAND_CTX *parent);
 /* 1 when timingseed.so is mapped into this process (/proc/self/maps). */
 int ts_module_mapped(void);
 
-/* Entries of a /proc directory ("." and ".." not counted). -1 if unreadable. */
+/* Entries of a /proc directory ("." and ".." not counted); a cmocka failure if unreadable. */
 long ts_count_dir(const char *path);
 
 /*
