@@ -68,10 +68,9 @@ static int collect(const struct job *j, void *cfg, uint8_t *sym, size_t n, struc
 		long got = j->src->collect(cfg, buf, want, ts_now_ns() + 10000000000ULL);
 
 		if (got <= 0) {
-			cli_progress_end(pr);
-			fprintf(stderr, "timingseed: %s: collection failed after %zu samples%s%s\n",
-				j->name, done, got < 0 ? ": " : "",
-				got < 0 ? strerror((int)-got) : "");
+			cli_eprintf("timingseed: %s: collection failed after %zu samples%s%s\n",
+				    j->name, done, got < 0 ? ": " : "",
+				    got < 0 ? strerror((int)-got) : "");
 			free(buf);
 			return 1;
 		}
@@ -257,14 +256,11 @@ static int run(const struct job *j, uint64_t n, bool n_given, unsigned bits, boo
 		}
 	}
 	if (ts_ea_assess_progress(sym, len, bits, &r, on_estimator, &pr) != 0) {
-		int err = errno; /* before stdio below can change it */
-
-		cli_progress_end(&pr);
-		if (err == EINVAL) {
+		if (errno == EINVAL) {
 			ret = cli_usage_error("%s: samples do not fit in %u bits", j->name, bits);
 		} else {
-			fprintf(stderr, "timingseed: %s: assessment failed: %s\n", j->name,
-				strerror(err));
+			cli_eprintf("timingseed: %s: assessment failed: %s\n", j->name,
+				    strerror(errno));
 			ret = 1;
 		}
 		goto out;

@@ -276,23 +276,19 @@ int cli_assess_restart(int argc, char **argv)
 		cli_progress_init(&pr, name, 0, 0);
 		if (cli_restart_collect(name, sets, nsets, (size_t)rows, (size_t)columns, m, on_row,
 					&pr) != 0) {
-			cli_progress_end(&pr);
-			ret = 1;
+			ret = 1; /* restart.c said why, ending the line */
 			goto out;
 		}
 	}
 
 	/* The samples as one sequence: the report's usual fields, and a file's H_I. */
 	if (ts_ea_assess_progress(m, n, (unsigned)bits, &rep, on_estimator, &pr) != 0) {
-		int err = errno; /* before stdio below can change it */
-
-		cli_progress_end(&pr);
-		if (err == EINVAL) {
+		if (errno == EINVAL) {
 			ret = cli_usage_error("%s: samples do not fit in %llu bits", name,
 					      (unsigned long long)bits);
 		} else {
-			fprintf(stderr, "timingseed: %s: assessment failed: %s\n", name,
-				strerror(err));
+			cli_eprintf("timingseed: %s: assessment failed: %s\n", name,
+				    strerror(errno));
 			ret = 1;
 		}
 		goto out;
@@ -306,8 +302,7 @@ int cli_assess_restart(int argc, char **argv)
 		h_initial = rep.min;
 		snprintf(h_why, sizeof(h_why), "the assessment of the whole file");
 		if (!(h_initial > 0)) {
-			cli_progress_end(&pr);
-			fprintf(stderr,
+			cli_eprintf(
 				"timingseed: %s: the whole file assesses at 0 bits/sample: no H_I "
 				"to "
 				"test against (give -H)\n",
@@ -319,13 +314,12 @@ int cli_assess_restart(int argc, char **argv)
 	/* The row dataset is m, assessed just above: not again. */
 	if (ts_ea_restart_rows_known(m, (size_t)rows, (size_t)columns, (unsigned)bits, h_initial,
 				     &rep, &r, NULL, NULL, on_estimator, &pr) != 0) {
-		cli_progress_end(&pr);
 		if (errno == EINVAL) {
 			ret = cli_usage_error("%s: H_I %.6f is above the %u-bit word size", name,
 					      h_initial, rep.bits);
 		} else {
-			fprintf(stderr, "timingseed: %s: restart test failed: %s\n", name,
-				strerror(errno));
+			cli_eprintf("timingseed: %s: restart test failed: %s\n", name,
+				    strerror(errno));
 			ret = 1;
 		}
 		goto out;

@@ -138,7 +138,6 @@ int cmd_sample(int argc, char **argv)
 				   want + (fmt == FMT_OPENENTROPY ? 2 - ncarry : 0),
 				   ts_now_ns() + 10000000000ULL);
 		if (got <= 0) {
-			cli_progress_end(&pr);
 			ret = cli_usage_error("%s: collection failed after %llu samples", name,
 					      (unsigned long long)done);
 			goto out;
@@ -166,7 +165,6 @@ int cmd_sample(int argc, char **argv)
 	ret = 0;
 	goto out;
 werr:
-	cli_progress_end(&pr);
 	ret = cli_usage_error("writing '%s' failed", path);
 out:
 	if (f != NULL && f != stdout && fclose(f) != 0 && ret == 0)

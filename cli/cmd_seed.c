@@ -85,7 +85,6 @@ int cmd_seed(int argc, char **argv)
 
 		if (ts_pool_seed(pool, buf, want, &rep) != 0) {
 			/* The pool has wiped buf: nothing weak is written. */
-			cli_progress_end(&pr);
 			cli_usage_error("seed: request of %zu bytes failed after %llu of %llu "
 					"bytes: %s",
 					want, (unsigned long long)done, (unsigned long long)n,
@@ -98,7 +97,6 @@ int cmd_seed(int argc, char **argv)
 		if (use_hex)
 			OPENSSL_cleanse(hex, 2 * want);
 		if (w != 0) {
-			cli_progress_end(&pr);
 			cli_usage_error("seed: writing to stdout failed: %s", strerror(errno));
 			goto out;
 		}

@@ -6,12 +6,11 @@
  * terminal, one line "timingseed: LABEL: TEXT", rewritten in place with \r,
  * once the run has taken delay_ms and at most once per every_ms.
  *
- * Any other message on stderr, or the command's end, ends the line first:
- * cli_progress_end() keeps its last text and goes to a new line,
- * cli_progress_clear() erases it. Both do nothing when no line was shown,
- * and a later cli_progress() starts a new line. Code that does not own the
- * line (cli/restart.c, the report's steps, cli_usage_error) writes its
- * messages with cli_eprintf(), which ends whatever line is shown first.
+ * Messages go through cli_eprintf() (cli_usage_error does), which ends
+ * whatever line is shown before writing, so no message is glued to one.
+ * At its end a command ends its line: cli_progress_end() keeps the last
+ * text and goes to a new line, cli_progress_clear() erases it. Both do
+ * nothing when no line is shown, and a later cli_progress() starts anew.
  */
 #ifndef TS_CLI_PROGRESS_H
 #define TS_CLI_PROGRESS_H
