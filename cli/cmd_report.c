@@ -311,26 +311,21 @@ static int run_sources(struct report *r, const struct ts_source **srcs, struct p
 	for (i = 0; i < r->nsources; i++) {
 		struct report_source *s = &r->sources[i];
 		const struct ts_source *src = srcs[i];
+		const struct ts_assessment *as = ts_source_assessments(src);
 		void *cfg = ts_config_new(src);
 
 		s->name = src->name;
 		s->default_credit = src->default_credit;
 		s->rate = cfg ? cli_sample_rate(src, cfg, RATE_MS) : -1;
 		ts_config_free(cfg);
-		if (src->assessments == NULL) {
-			s->nassess = 1;
-			s->assess[0].label = "defaults";
-		} else {
-			for (k = 0; src->assessments[k].label != NULL && k < REPORT_MAX_ASSESS;
-			     k++) {
-				size_t j;
+		for (k = 0; as[k].label != NULL && k < REPORT_MAX_ASSESS; k++) {
+			size_t j;
 
-				s->assess[k].label = src->assessments[k].label;
-				for (j = 0; j < REPORT_MAX_SETS && src->assessments[k].sets[j]; j++)
-					s->assess[k].sets[j] = src->assessments[k].sets[j];
-			}
-			s->nassess = k;
+			s->assess[k].label = as[k].label;
+			for (j = 0; j < REPORT_MAX_SETS && as[k].sets[j]; j++)
+				s->assess[k].sets[j] = as[k].sets[j];
 		}
+		s->nassess = k;
 		for (k = 0; k < s->nassess; k++)
 			if (assess_live(r, src, &s->assess[k], pr) != 0)
 				return 1;
@@ -523,9 +518,7 @@ int cmd_report(int argc, char **argv)
 
 		pr.total = 0;
 		for (i = 0; i < r.nsources; i++)
-			for (k = 0;
-			     srcs[i]->assessments ? srcs[i]->assessments[k].label != NULL : k < 1;
-			     k++)
+			for (k = 0; ts_source_assessments(srcs[i])[k].label != NULL; k++)
 				pr.total += 4.0 * (double)r.samples +
 					    7.0 * (double)(r.restart_rows * r.restart_columns);
 		rc = run_sources(&r, srcs, &pr);

@@ -13,20 +13,13 @@
 #include "timingseed/registry.h"
 #include "cli.h"
 
-/*
- * "assessments": the option settings that fix the collector's own
- * variation, or one assessment at the defaults when none is listed.
- */
+/* "assessments": the option settings that fix the collector's own variation. */
 static void print_assessments(const struct ts_source *src)
 {
-	const struct ts_assessment *as = src->assessments;
+	const struct ts_assessment *as = ts_source_assessments(src);
 	size_t k, j;
 
 	printf(", \"assessments\": [");
-	if (as == NULL) {
-		printf("{\"label\": \"defaults\", \"sets\": []}]");
-		return;
-	}
 	for (k = 0; as[k].label != NULL; k++) {
 		printf("%s{\"label\": ", k ? ", " : "");
 		cli_json_string(as[k].label);

@@ -89,6 +89,12 @@ struct ts_source {
 	const struct ts_assessment *assessments;
 };
 
+/*
+ * The assessments src's default credit is held to, ended by a NULL label:
+ * its own, or one labelled "defaults" with no settings when it has none.
+ */
+const struct ts_assessment *ts_source_assessments(const struct ts_source *src);
+
 /* The symbol health tests and credit refer to. */
 static inline uint8_t ts_symbol(uint64_t sample)
 {
