@@ -9,8 +9,9 @@ pkgs="gcc make cmake pkg-config openssl libssl-dev perl"
 # scripts/compat.sh (root filesystems of other Debian suites); llvm
 # (llvm-nm, llvm-objdump read Mach-O), file and xz-utils for
 # scripts/macos.sh, python3-jsonschema, python3-pil and chromium for the
-# report's tests (schema, screenshot), and npm below.
-[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian mmdebstrap llvm file xz-utils python3-jsonschema python3-pil chromium"
+# report's tests (schema, screenshot), libseccomp-dev and openssh-server
+# for the confinement tests (seccomp filters, sshd's sandbox), and npm below.
+[ "${1:-}" = test ] && pkgs="$pkgs libcmocka-dev libseccomp-dev openssh-server openssh-client valgrind clang libclang-rt-14-dev python3 curl dpkg-dev lintian mmdebstrap llvm file xz-utils python3-jsonschema python3-pil chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -127,4 +127,5 @@ const struct ts_source ts_source_commpage_clock_timing = {
 	.options = options,
 	.available = commpage_clock_timing_available,
 	.collect = commpage_clock_timing_collect,
+	.syscall_free = true,
 };

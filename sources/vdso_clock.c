@@ -254,4 +254,5 @@ const struct ts_source ts_source_vdso_clock = {
 	.available = vdso_clock_available,
 	.collect = vdso_clock_collect,
 	.cost_ns = 120, /* ns per sample over a startup test, reference VM */
+	.syscall_free = true,
 };

@@ -87,6 +87,17 @@ struct ts_source {
 	 * collector chooses.
 	 */
 	const struct ts_assessment *assessments;
+	/*
+	 * True when neither available() nor collect() makes a system call
+	 * that a sandbox may forbid: only user-space work, memory the
+	 * allocator maps, and clock_gettime (the vDSO's own fallback, which
+	 * every seccomp allow list admits). Such a source can serve a process
+	 * that confined itself after it loaded the provider (a seccomp filter,
+	 * a chroot, rlimits); the pool runs no other kind unless told the
+	 * process is never confined (docs/sandboxes.md). False, the safe
+	 * reading, when a source does not say.
+	 */
+	bool syscall_free;
 };
 
 /*

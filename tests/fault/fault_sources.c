@@ -168,7 +168,8 @@ static long lowstart_collect(const void *c, uint64_t *out, size_t n, uint64_t d)
 				      .description = "test fault source",                          \
 				      .default_credit = credit,                                    \
 				      .available = always,                                         \
-				      .collect = fn}
+				      .collect = fn,                                               \
+				      .syscall_free = true}
 
 FAULT(fault_stuck, "fault_stuck", 1.0, stuck_collect);
 FAULT(fault_biased, "fault_biased", 2.0, biased_collect);
