@@ -59,6 +59,14 @@ void cli_json_string(const char *s);
  */
 int cli_apply_sets(const struct ts_source *src, void *cfg, int argc, char **argv);
 
+/*
+ * A pool over every source with confined = never: this tool's own process
+ * never confines itself, so its sources, selftest and report test every
+ * source that runs here, not only those a confined process may run.
+ * NULL (after printing why) when it cannot be made.
+ */
+struct ts_pool *cli_pool_unconfined(void);
+
 /* Samples per second of a source, collecting for ms milliseconds; -1 if none. */
 double cli_sample_rate(const struct ts_source *src, const void *cfg, unsigned int ms);
 

@@ -249,7 +249,7 @@ out:
  */
 static void credits(struct report *r)
 {
-	struct ts_pool *pool = ts_pool_new();
+	struct ts_pool *pool = cli_pool_unconfined();
 	struct ts_selftest_result res[TS_MAX_SOURCES];
 	struct ts_source_stats st[TS_MAX_SOURCES];
 	size_t i, j, n;

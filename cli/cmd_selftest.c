@@ -34,9 +34,9 @@ static int induce(const char *fault, const char *name)
 
 	if (f == TS_FAULT_NONE)
 		return cli_usage_error("selftest: --induce takes stuck or biased, not '%s'", fault);
-	pool = ts_pool_new();
+	pool = cli_pool_unconfined();
 	if (pool == NULL)
-		return cli_usage_error("cannot create the pool");
+		return 2;
 	if (ts_pool_set(pool, "sources", name, err, sizeof(err)) != 0 ||
 	    ts_pool_induce(pool, name, f) != 0) {
 		ts_pool_free(pool);
@@ -100,9 +100,9 @@ int cmd_selftest(int argc, char **argv)
 			return cli_usage_error("selftest: too many sources");
 		names[nnames++] = argv[a];
 	}
-	pool = ts_pool_new();
+	pool = cli_pool_unconfined();
 	if (pool == NULL)
-		return cli_usage_error("cannot create the pool");
+		return 2;
 	n = ts_pool_selftest(pool, nnames ? names : NULL, nnames, r, TS_MAX_SOURCES);
 	if (n < 0) {
 		ts_pool_free(pool);

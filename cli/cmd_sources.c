@@ -2,8 +2,11 @@
 /*
  * timingseed sources [--json]: every source compiled in, whether it runs
  * here, the credit in force after this machine's startup test, and the
- * sample rate measured now. The JSON also lists the assessments each
- * default credit is held to (source.h), for scripts/measure-credits.sh.
+ * sample rate measured now, and whether it makes system calls (those run
+ * only where the provider is told the process never confines itself,
+ * confined = never). This process is not confined, so every source is
+ * tested here. The JSON also lists the assessments each default credit is
+ * held to (source.h), for scripts/measure-credits.sh.
  */
 #include <stdio.h>
 #include <string.h>
@@ -47,17 +50,17 @@ int cmd_sources(int argc, char **argv)
 		else
 			return cli_usage_error("sources: unknown argument '%s'", argv[a]);
 	}
-	pool = ts_pool_new();
+	pool = cli_pool_unconfined();
 	if (pool == NULL)
-		return cli_usage_error("cannot create the pool");
+		return 2;
 	ts_pool_startup(pool);
 	n = ts_pool_stats(pool, st, TS_MAX_SOURCES);
 
 	if (json)
 		printf("[");
 	else
-		printf("%-22s %-10s %-9s %8s %8s %12s  %s\n", "source", "platform", "available",
-		       "credit", "default", "samples/s", "note");
+		printf("%-22s %-10s %-9s %-8s %8s %8s %12s  %s\n", "source", "platform",
+		       "available", "syscalls", "credit", "default", "samples/s", "note");
 	for (i = 0; i < n; i++) {
 		const struct ts_source *src = ts_source_find(st[i].name);
 		const char *why = NULL;
@@ -73,7 +76,8 @@ int cmd_sources(int argc, char **argv)
 			cli_json_string(src->name);
 			printf(", \"platform\": ");
 			cli_json_string(src->platform);
-			printf(", \"available\": %s, \"state\": ", avail ? "true" : "false");
+			printf(", \"available\": %s, \"syscall_free\": %s, \"state\": ",
+			       avail ? "true" : "false", src->syscall_free ? "true" : "false");
 			cli_json_string(ts_source_state_name(st[i].state));
 			printf(", \"credit\": %.4f, \"default_credit\": %.4f, \"samples_per_s\": "
 			       "%.0f,"
@@ -83,13 +87,18 @@ int cmd_sources(int argc, char **argv)
 			print_assessments(src);
 			printf("}");
 		} else {
-			printf("%-22s %-10s %-9s %8.4f %8.4f %12.0f  %s\n", src->name,
-			       src->platform, avail ? "yes" : "no", st[i].credit,
-			       src->default_credit, rate > 0 ? rate : 0, note);
+			printf("%-22s %-10s %-9s %-8s %8.4f %8.4f %12.0f  %s\n", src->name,
+			       src->platform, avail ? "yes" : "no",
+			       src->syscall_free ? "no" : "yes", st[i].credit, src->default_credit,
+			       rate > 0 ? rate : 0, note);
 		}
 	}
 	if (json)
 		printf("\n]\n");
+	else
+		printf("The provider runs only the sources with syscalls 'no' unless its "
+		       "section says\nconfined = never: a process may confine itself at any "
+		       "moment (timingseed(7), SANDBOXES).\n");
 	ts_pool_free(pool);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "timingseed/options.h"
+#include "timingseed/pool.h"
 #include "timingseed/source.h"
 #include "timingseed/tick.h"
 #include "cli.h"
@@ -110,6 +111,23 @@ void cli_json_string(const char *s)
 			putchar(*s);
 	}
 	putchar('"');
+}
+
+struct ts_pool *cli_pool_unconfined(void)
+{
+	struct ts_pool *p = ts_pool_new();
+	char err[TS_ERR_MAX];
+
+	if (p == NULL) {
+		cli_eprintf("timingseed: cannot create the pool\n");
+		return NULL;
+	}
+	if (ts_pool_set(p, "confined", "never", err, sizeof(err)) != 0) {
+		cli_eprintf("timingseed: %s\n", err);
+		ts_pool_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 double cli_sample_rate(const struct ts_source *src, const void *cfg, unsigned int ms)

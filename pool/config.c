@@ -30,7 +30,7 @@ static struct slot *find_slot(struct ts_pool *p, const char *name, size_t len)
 
 static int set_sources(struct ts_pool *p, const char *value, char *err, size_t errlen)
 {
-	bool want[TS_MAX_SOURCES] = {false};
+	bool want[TS_MAX_SOURCES] = {false}, runnable = false;
 	const char *s = value, *e;
 	size_t i, count = 0;
 
@@ -50,16 +50,26 @@ static int set_sources(struct ts_pool *p, const char *value, char *err, size_t e
 			snprintf(err, errlen, "sources: unknown source '%.*s'", (int)i, s);
 			return -1;
 		}
-		if (!sl->src->available(&why)) {
+		/* Asked only of a source the pool may run (confine.c). */
+		if (pool_may_run(p, sl) && !sl->src->available(&why)) {
 			snprintf(err, errlen, "sources: %s is not available here: %s",
 				 sl->src->name, why ? why : "?");
 			return -1;
 		}
 		want[sl - p->s] = true;
+		runnable |= pool_may_run(p, sl);
 		count++;
 	}
 	if (count == 0) {
 		snprintf(err, errlen, "sources: no source named");
+		return -1;
+	}
+	if (!runnable) {
+		snprintf(err, errlen,
+			 "sources: every source named makes system calls, which the pool does not "
+			 "run while the process may be confined (confined = maybe); name one that "
+			 "makes none too (`timingseed sources`), or set confined = never first if "
+			 "this process never confines itself");
 		return -1;
 	}
 	for (i = 0; i < p->n; i++)
@@ -90,6 +100,8 @@ static int pool_set(struct ts_pool *p, const char *key, const char *value, char 
 
 	if (value == NULL)
 		value = "";
+	if (strcmp(key, "confined") == 0)
+		return pool_set_confined(p, value, err, errlen);
 	if (strcmp(key, "sources") == 0)
 		return set_sources(p, value, err, errlen);
 	if (strcmp(key, "deadline_ms") == 0) {
@@ -160,16 +172,18 @@ int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err
 /* No lock: the slots and their sources are fixed once the pool is made. */
 int ts_pool_key(const struct ts_pool *p, size_t i, const char **a, const char **b)
 {
-	static const char *const fixed[] = {"sources", "deadline_ms"};
+	/* confined first: it decides which sources 'sources' may name. */
+	static const char *const fixed[] = {"confined", "sources", "deadline_ms"};
+	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
 	const struct ts_option *o;
 	size_t k;
 
 	*b = NULL;
-	if (i < 2) {
+	if (i < nfixed) {
 		*a = fixed[i];
 		return 0;
 	}
-	i -= 2;
+	i -= nfixed;
 	for (k = 0; k < p->n; k++) {
 		const struct ts_source *src = p->s[k].src;
 

@@ -74,7 +74,8 @@ static bool spawn_beside(pthread_t *t, void *(*fn)(void *), void *arg)
 
 void pool_digest_start(struct ts_pool *p)
 {
-	if (p->sha256 == NULL && !p->fetching)
+	/* No thread where the process may be confined: clone3 may be fatal. */
+	if (p->sha256 == NULL && !p->fetching && pool_may_spawn(p))
 		p->fetching = spawn_beside(&p->fetcher, fetch_thread, p);
 }
 

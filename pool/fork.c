@@ -108,7 +108,7 @@ void pool_after_fork(struct ts_pool *p)
 		return;
 	for (i = 0; i < p->n; i++) {
 		if (p->s[i].state != TS_SRC_FAILED)
-			pool_slot_reset(&p->s[i]);
+			pool_slot_reset(p, &p->s[i]);
 		p->s[i].samples = 0;
 		p->s[i].credited_bits = 0;
 	}

@@ -43,7 +43,7 @@
 #include "condition.h"
 #include "pool_int.h"
 
-void pool_slot_reset(struct slot *sl)
+void pool_slot_reset(const struct ts_pool *p, struct slot *sl)
 {
 	const char *why = NULL;
 
@@ -57,7 +57,12 @@ void pool_slot_reset(struct slot *sl)
 	sl->backoff_ns = RETEST_FIRST_NS;
 	sl->induce_have = false;
 	sl->induce_i = 0;
-	if (!sl->src->available(&why)) {
+	if (!pool_may_run(p, sl)) {
+		sl->state = TS_SRC_UNAVAILABLE;
+		snprintf(sl->why, sizeof(sl->why),
+			 "makes system calls, not run while the process may be confined "
+			 "(confined = maybe; timingseed(7), SANDBOXES)");
+	} else if (!sl->src->available(&why)) {
 		sl->state = TS_SRC_UNAVAILABLE;
 		snprintf(sl->why, sizeof(sl->why), "%s", why ? why : "not available");
 	} else {
@@ -103,7 +108,7 @@ struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
 			goto fail;
 		sl->enabled = true;
 		sl->cap = srcs[i]->default_credit;
-		pool_slot_reset(sl);
+		pool_slot_reset(p, sl);
 	}
 	pool_join(p);
 	return p;

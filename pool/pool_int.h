@@ -6,6 +6,7 @@
  *             scheduling, blocks
  *   config.c  the configuration keys: the one owner of ts_pool_set's keys
  *   fork.c    the fork protocol and the list of pools
+ *   confine.c which sources and threads a process that may be confined runs
  *   report.c  statistics, request reports, the zeroization check
  *   digest.c  the private library context and its SHA-256, fetched
  *             beside a first request's collection
@@ -73,6 +74,12 @@ struct ts_pool {
 	size_t n;      /* slots in s[]; fixed once the pool is made */
 	struct slot s[TS_MAX_SOURCES];
 	unsigned int deadline_ms;
+	/*
+	 * The administrator's word that this process never confines itself
+	 * (confined = never): only then does the pool run sources that make
+	 * system calls, or a thread (confine.c). Fixed once a request ran.
+	 */
+	bool unconfined;
 	uint64_t counter;
 	unsigned long fork_gen;
 };
@@ -100,8 +107,21 @@ struct ts_pool {
 #define RATE_STALE_NS	 1000000000ull
 #define RATE_MIN_SAMPLES 128
 
-/* pool.c: a slot as a fresh process finds it (untested, or unavailable). */
-void pool_slot_reset(struct slot *sl);
+/*
+ * pool.c: a slot as a fresh process finds it (untested, or unavailable),
+ * its available() asked only when the pool may run it (confine.c).
+ */
+void pool_slot_reset(const struct ts_pool *p, struct slot *sl);
+
+/*
+ * confine.c. pool_may_run: whether the pool may run sl's source in a
+ * process that may confine itself at any moment; pool_set_confined parses
+ * the key "confined" ("maybe" or "never"); pool_may_spawn: whether a
+ * request may make a thread (pool_digest_start).
+ */
+bool pool_may_run(const struct ts_pool *p, const struct slot *sl);
+int pool_set_confined(struct ts_pool *p, const char *value, char *err, size_t errlen);
+bool pool_may_spawn(const struct ts_pool *p);
 
 /*
  * collect.c: exactly n samples of sl into p->buf unless the deadline

@@ -98,6 +98,10 @@ void ts_pool_free(struct ts_pool *pool);
 
 /*
  * Configure the pool from text, as openssl.cnf and the CLI give it:
+ *   confined     "maybe" (default): the process may confine itself at any
+ *                moment (seccomp, chroot, rlimits), so only sources that
+ *                make no system call run, and no thread; "never": every
+ *                source runs (timingseed(7), SANDBOXES)
  *   sources      comma-separated source names to use
  *   deadline_ms  per request, 1..60000
  *   credit.SRC   bits per sample for SRC, 0..8 (a cap: the startup
@@ -110,7 +114,7 @@ int ts_pool_set(struct ts_pool *pool, const char *key, const char *value, char *
 
 /*
  * Key i of every key ts_pool_set understands for this pool, in the order a
- * configuration is best applied: "sources", "deadline_ms", then for each
+ * configuration is best applied: "confined", "sources", "deadline_ms", then for each
  * source "credit.SRC" and "SRC.OPTION" for each of its options. The key is
  * *a, or *a "." *b when *b is not NULL (strings that live as long as the
  * pool). Returns 0, or -1 when i is past the last key.

@@ -94,7 +94,7 @@ struct ts_source {
 	 * every seccomp allow list admits). Such a source can serve a process
 	 * that confined itself after it loaded the provider (a seccomp filter,
 	 * a chroot, rlimits); the pool runs no other kind unless told the
-	 * process is never confined (docs/sandboxes.md). False, the safe
+	 * process is never confined (timingseed(7), SANDBOXES). False, the safe
 	 * reading, when a source does not say.
 	 */
 	bool syscall_free;

@@ -16,6 +16,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 
+#include "timingseed/pool.h"
 #include "util.h"
 
 int ts_env_load(struct ts_env *e, const char *dir, const char *module)
@@ -181,4 +182,17 @@ long ts_threads_baseline(void)
 			n = m;
 	}
 	return n;
+}
+
+struct ts_pool *ts_pool_unconfined(const struct ts_source *const *srcs, size_t n)
+{
+	struct ts_pool *p = ts_pool_new_with(srcs, n);
+	char err[TS_ERR_MAX];
+
+	if (p != NULL && ts_pool_set(p, "confined", "never", err, sizeof(err)) != 0) {
+		fprintf(stderr, "confined = never: %s\n", err);
+		ts_pool_free(p);
+		return NULL;
+	}
+	return p;
 }

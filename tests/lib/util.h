@@ -41,6 +41,14 @@ EVP_RAND_CTX *ts_new_ctr_drbg(EVP_RAND *ctr, EVP_RAND_CTX *parent);
 /* 1 when timingseed.so is mapped into this process (/proc/self/maps). */
 int ts_module_mapped(void);
 
+/*
+ * A pool over srcs (n of them) with confined = never, so that sources that
+ * make system calls run too (the tests' processes never confine
+ * themselves); NULL when it cannot be made.
+ */
+struct ts_source;
+struct ts_pool *ts_pool_unconfined(const struct ts_source *const *srcs, size_t n);
+
 /* Entries of a /proc directory ("." and ".." not counted); a cmocka failure if unreadable. */
 long ts_count_dir(const char *path);
 

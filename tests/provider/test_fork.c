@@ -363,6 +363,7 @@ static const struct ts_source det_source = {
 	.default_credit = 2.0,
 	.available = det_available,
 	.collect = det_collect,
+	.syscall_free = true,
 };
 
 /*

@@ -265,7 +265,7 @@ static void test_each_source_leaves_nothing(void **state)
 
 		if (!src->available(&why))
 			continue;
-		p = ts_pool_new_with(&src, 1);
+		p = ts_pool_unconfined(&src, 1);
 		assert_non_null(p);
 		assert_int_equal(ts_pool_seed(p, out, sizeof(out), &rep), 0); /* startup */
 		f0 = fds();

@@ -182,7 +182,7 @@ static void test_each_source_without_fds(void **state)
 
 		if (!src->available(&why))
 			continue;
-		p = ts_pool_new_with(&src, 1);
+		p = ts_pool_unconfined(&src, 1);
 		assert_non_null(p);
 		f0 = ts_count_dir("/proc/self/fd");
 		t0 = ts_threads_baseline();

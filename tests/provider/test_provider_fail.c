@@ -304,7 +304,7 @@ static void test_induced_biased_is_error_state(void **state)
 	(void)state;
 	need_source("pipe_buffer");
 	assert_int_equal(ts_env_load_conf(&e, TS_FAULT_MODULE_DIR, "timingseed_fault",
-					  "sources = pipe_buffer"),
+					  "confined = never\nsources = pipe_buffer"),
 			 0);
 	seed = ts_env_new_seed(&e);
 	assert_true(induce(seed, "biased:pipe_buffer"));
@@ -341,7 +341,7 @@ static void test_induced_permanent_everywhere(void **state)
 	need_source("vdso_clock");
 	need_source("pipe_buffer");
 	assert_int_equal(ts_env_load_conf(&e, TS_FAULT_MODULE_DIR, "timingseed_fault",
-					  "sources = vdso_clock, pipe_buffer"),
+					  "confined = never\nsources = vdso_clock, pipe_buffer"),
 			 0);
 	seed = ts_env_new_seed(&e);
 	assert_true(induce(seed, "stuck:vdso_clock"));

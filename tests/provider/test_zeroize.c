@@ -193,6 +193,7 @@ static const struct ts_source flaky_source = {
 	.default_credit = 0.05,
 	.available = flaky_available,
 	.collect = flaky_collect,
+	.syscall_free = true,
 };
 
 static void test_pool_zeroized_after_partial_failure(void **state)

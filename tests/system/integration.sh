@@ -91,14 +91,15 @@ check "-provider flag alone (default config): OS fallback" notrace env -u OPENSS
 keys_conf() {
 	sed "s/^activate = 1\$/activate = 1\n$1/" "$conf" >"$tmp/keys.cnf"
 }
-keys_conf 'sources = pipe_buffer\ncredit.pipe_buffer = 0.04\ndeadline_ms = 1500\npipe_buffer.num_pipes = 8'
+keys_conf 'confined = never\nsources = pipe_buffer\ncredit.pipe_buffer = 0.04\ndeadline_ms = 1500\npipe_buffer.num_pipes = 8'
 check "config keys applied" trace env OPENSSL_MODULES="$modules" OPENSSL_CONF="$tmp/keys.cnf" \
 	openssl rand -hex 32
 grep -q 'sources pipe_buffer=[0-9]*x0.040, [0-9.]* ms' "$tmp/err" &&
 	ok "config keys: only pipe_buffer, at credit 0.04" || fail "config keys: trace"
 for bad in 'deadline_mz = 100:unknown key .deadline_mz.' 'deadline_ms = -3:deadline_ms' \
 	'sources = pipe_buffer,nonesuch:nonesuch' 'credit.pipe_buffer = 12:credit.pipe_buffer' \
-	'pipe_buffer.num_pipes = lots:num_pipes' \
+	'pipe_buffer.num_pipes = lots:num_pipes' 'confined = perhaps:confined' \
+	'sources = pipe_buffer:every source named makes system calls.*confined = never' \
 	'credit.pipe_buffer = 1:above pipe_buffer.s default credit .*timingseed assess pipe_buffer'; do
 	keys_conf "${bad%%:*}"
 	check "bad key '${bad%%:*}': not loaded" unfetched env OPENSSL_MODULES="$modules" \

@@ -394,7 +394,21 @@ static void test_config_errors(void **state)
 	assert_int_equal(ts_pool_set(p, "nonesuch.opt", "1", err, sizeof(err)), -1);
 	assert_int_equal(ts_pool_set(p, "pipe_buffer.num_pipes", "8", err, sizeof(err)), 0);
 	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "0.01", err, sizeof(err)), 0);
+	/*
+	 * confined = maybe (the default) runs no source that makes system
+	 * calls: a 'sources' of such sources alone is refused, naming the
+	 * key that would allow it, and so is going back to maybe with it.
+	 */
+	assert_int_equal(ts_pool_set(p, "confined", "sometimes", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "confined"));
+	assert_int_equal(ts_pool_set(p, "sources", " pipe_buffer ", err, sizeof(err)), -1);
+	print_message("%s\n", err);
+	assert_non_null(strstr(err, "confined = never"));
+	assert_int_equal(ts_pool_set(p, "sources", "pipe_buffer,vdso_clock", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_set(p, "confined", "never", err, sizeof(err)), 0);
 	assert_int_equal(ts_pool_set(p, "sources", " pipe_buffer ", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_set(p, "confined", "maybe", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "every source in 'sources' makes system calls"));
 	assert_int_equal(ts_pool_set(p, "deadline_ms", "1500", err, sizeof(err)), 0);
 	ts_pool_free(p);
 }
