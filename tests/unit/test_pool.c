@@ -404,7 +404,7 @@ static void test_config_errors(void **state)
 	assert_int_equal(ts_pool_set(p, "sources", " pipe_buffer ", err, sizeof(err)), -1);
 	print_message("%s\n", err);
 	assert_non_null(strstr(err, "confined = never"));
-	assert_int_equal(ts_pool_set(p, "sources", "pipe_buffer,vdso_clock", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_set(p, "sources", "pipe_buffer,cpu_jitter", err, sizeof(err)), 0);
 	assert_int_equal(ts_pool_set(p, "confined", "never", err, sizeof(err)), 0);
 	assert_int_equal(ts_pool_set(p, "sources", " pipe_buffer ", err, sizeof(err)), 0);
 	assert_int_equal(ts_pool_set(p, "confined", "maybe", err, sizeof(err)), -1);
