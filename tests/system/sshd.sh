@@ -35,6 +35,13 @@
 # refuses to start its DRBG, so sshd serves no login there), so the "trace
 # present" check is not vacuous.
 #
+# Not checked: whether a get_seed ran before or after the preauth child's
+# seccomp filter (both write to the same fd; only the pid is known, not the
+# moment relative to prctl); the post-auth child (the login is root's, and
+# sshd 9.x serves root in the monitor itself, with no post-auth fork); the
+# kernel's audit log of seccomp kills (sshd's own "terminated by signal" is
+# checked instead); sshd under systemd with its unit's own filters.
+#
 # Needs root, sshd and python3. The mount namespace: `unshare -m
 # --propagation private`; inside a compat root (scripts/compat.sh, marked by
 # /.timingseed-made) / is not a mount point, so that fails, and the bind
