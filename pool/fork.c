@@ -9,10 +9,13 @@
  * (fork() was seen waiting over a second behind requests of under a
  * millisecond). So while a fork is waiting, requests wait for it first
  * (pool_lock), and a fork waits for at most the request in progress.
+ * They wait with nanosleep(), not sched_yield(): a confined process may run
+ * this, and nanosleep is on every allow list (OpenSSH's filter has no
+ * sched_yield in some versions: timingseed(7), SANDBOXES).
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "pool_int.h"
 
@@ -24,8 +27,10 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 void pool_lock(struct ts_pool *p)
 {
+	static const struct timespec wait = {0, 20000}; /* 20 us: a fork takes longer */
+
 	while (atomic_load_explicit(&forking, memory_order_acquire) > 0)
-		sched_yield();
+		nanosleep(&wait, NULL);
 	pthread_mutex_lock(&p->lock);
 }
 
