@@ -54,7 +54,10 @@ struct ts_assessment {
 
 struct ts_source {
 	const char *name;
-	/* Where the original runs ("posix", "macos", "macos,bsd", "linux"). */
+	/*
+	 * Where the original runs ("posix", "macos", "macos,bsd", "linux"),
+	 * or "any": every platform with a ts_ticks() counter.
+	 */
 	const char *platform;
 	const char *description;
 	/*

@@ -66,7 +66,7 @@ static void test_registry(void **state)
 	static const char *const names[] = {
 		"pipe_buffer", "kqueue_events",	   "epoll_events", "mach_ipc",
 		"unix_ipc",    "proc_info_timing", "proc_info",	   "commpage_clock_timing",
-		"vdso_clock"};
+		"vdso_clock",  "cpu_jitter"};
 	size_t i;
 
 	(void)state;
@@ -74,14 +74,16 @@ static void test_registry(void **state)
 		assert_non_null(ts_source_find(names[i]));
 	assert_null(ts_source_find("no_such_source"));
 #ifdef __linux__
-	/* The Linux counterparts and the POSIX original must run here. */
+	/* The Linux counterparts, the POSIX original and the portable
+	 * sources must run here. */
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct ts_source *s = ts_source_find(names[i]);
 		const char *why = NULL;
 
 		if (strcmp(s->name, "vdso_clock") == 0 && getauxval(AT_SYSINFO_EHDR) == 0)
 			continue; /* no vDSO mapped (valgrind): honestly unavailable */
-		if (strcmp(s->platform, "linux") == 0 || strcmp(s->platform, "posix") == 0) {
+		if (strcmp(s->platform, "linux") == 0 || strcmp(s->platform, "posix") == 0 ||
+		    strcmp(s->platform, "any") == 0) {
 			assert_true(s->available(&why));
 		} else {
 			uint64_t out[4] = {0};
