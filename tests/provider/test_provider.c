@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <cmocka.h>
 
 #include <openssl/core_dispatch.h>
@@ -185,7 +186,9 @@ static void test_stats_params(void **state)
 		      (unsigned long long)samples, bits, healthy);
 	assert_true(samples > 0);
 	assert_true(bits >= 320 - 1e-6); /* one whole block, up to rounding */
-	assert_true(healthy >= 2);
+	/* The two that make no system call (confined = maybe); valgrind maps
+	 * no vDSO, and leaves cpu_jitter alone. */
+	assert_true(healthy >= (getauxval(AT_SYSINFO_EHDR) != 0 ? 2 : 1));
 
 	/* The same numbers from the provider, and they grow. */
 	assert_true(EVP_RAND_generate(s, out, sizeof(out), 256, 0, NULL, 0));
