@@ -33,10 +33,12 @@ max_age_days=7
 # What building and the whole suite need inside (clients: curl, python3;
 # package: dpkg-dev, lintian, file; man pages: perl's pod2man; report:
 # python3-jsonschema; confinement: libseccomp-dev, and sshd as a real
-# client; chromium is left out, the rendering is checked on this machine).
+# client, with mount for the openssl.cnf sshd.sh binds over the system's (not
+# in sid's minimal root); chromium is left out, the rendering is checked on
+# this machine).
 pkgs=gcc,libc6-dev,make,cmake,pkg-config,libssl-dev,openssl,perl,libcmocka-dev
 pkgs=$pkgs,python3,python3-jsonschema,curl,ca-certificates,dpkg-dev,lintian,file
-pkgs=$pkgs,libseccomp-dev,openssh-server,openssh-client
+pkgs=$pkgs,libseccomp-dev,openssh-server,openssh-client,mount
 
 say() { echo "compat: $*" >&2; }
 die() {
