@@ -122,9 +122,12 @@ make_root() {
 # be made anew (1). A failing `apt-get update` fails the stage.
 fresh() {
 	[ -f "$2/.timingseed-made" ] || return 1
-	# shellcheck disable=SC2086 # a list of packages
-	if ! in_root "$2" dpkg-query -W $(echo "$pkgs$extra" | tr , ' ') \
-		$([ "$exp" -eq 1 ] && echo openssl-provider-fips) >/dev/null 2>&1; then
+	# Each must be installed: dpkg-query -W also succeeds for a package
+	# dpkg merely knows of ("unknown ok not-installed": sid's mount).
+	# shellcheck disable=SC2016,SC2046,SC2086 # dpkg's format; a list of packages
+	if ! st=$(in_root "$2" dpkg-query -W -f='${Status}\n' $(echo "$pkgs$extra" | tr , ' ') \
+		$([ "$exp" -eq 1 ] && echo openssl-provider-fips) 2>&1) ||
+		printf '%s\n' "$st" | grep -qv '^install ok installed$'; then
 		say "$1: the root filesystem lacks packages this script now installs"
 		return 1
 	fi
