@@ -31,9 +31,11 @@
 # signal", no "sandbox violation"; the seccomp filter attached in each
 # preauth child; and a 'timingseed: get_seed' line from each preauth child's
 # pid. The same run with `module =` pointing nowhere must show no trace line
-# at all, logins still working (OpenSSL 3.x falls back to its OS seed; 4.0+
-# refuses to start its DRBG, so sshd serves no login there), so the "trace
-# present" check is not vacuous.
+# at all, logins still working on OpenSSL 3.x (its fallback to the OS seed),
+# so the "trace present" check is not vacuous. On 4.0+ OpenSSL's DRBG does
+# not start then, but sshd may still log in (OpenSSH takes its own random
+# numbers from libc's arc4random where glibc has one: Debian's sid sshd on
+# 4.0 does), so there either outcome passes and only the trace is checked.
 #
 # Not checked: whether a get_seed ran before or after the preauth child's
 # seccomp filter (both write to the same fd; only the pid is known, not the
@@ -384,7 +386,7 @@ for phase in timingseed nowhere; do
 	echo "# [$phase] module = $m"
 	if ! start_sshd "$phase"; then
 		if [ "$refuses" = yes ]; then
-			[ "$(traces "$log")" -eq 0 ] && ok "[$phase] sshd did not start (OpenSSL 4.0+ refuses an unfetchable seed), no trace line" ||
+			[ "$(traces "$log")" -eq 0 ] && ok "[$phase] sshd did not start (OpenSSL 4.0+, an unfetchable seed), no trace line" ||
 				fail "[$phase] a trace line with the module nowhere" "$log"
 		else
 			fail "[$phase] sshd never listened" "$log" "$tmp/pidlog.err"
@@ -413,8 +415,7 @@ for phase in timingseed nowhere; do
 		done
 		echo "$k $login_ok ${child:--} $from" >>"$tmp/$phase.logins"
 		if [ "$refuses" = yes ]; then
-			[ "$login_ok" = no ] && ok "[$phase] $k: no login (OpenSSL 4.0+ refuses an unfetchable seed)" ||
-				fail "[$phase] $k: a login, though OpenSSL 4.0+ cannot seed" "$tmp/ssh.err"
+			echo "# [$phase] $k: login $login_ok (OpenSSL 4.0+, an unfetchable seed: either passes)"
 		else
 			[ "$login_ok" = yes ] && ok "[$phase] $k: logged in, ran 'echo ok'" ||
 				fail "[$phase] $k: login failed (ssh exit status $status)" "$tmp/ssh.err" "$tmp/ssh.out"
