@@ -34,15 +34,6 @@ cleanup() {
 trap cleanup EXIT # instead of lib.sh's, which only removes $tmp
 trap 'exit 130' INT TERM
 
-# fail MESSAGE [FILE...]: the files are shown, indented.
-fail() {
-	fails=$((fails + 1))
-	echo "FAIL - $1"
-	shift
-	for f in "$@"; do
-		[ -s "$f" ] && sed "s|^|       $(basename "$f"): |" "$f" | head -n 40
-	done
-}
 
 # traced MODULES COMMAND...: the environment of every client and server.
 traced() {

@@ -11,10 +11,22 @@ passes=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# ok MESSAGE, fail MESSAGE: count the check and say so. fail shows what the
-# last run wrote, indented: $tmp/err and $tmp/out (nothing where neither is).
+# ok MESSAGE, fail MESSAGE [FILE...]: count the check and say so. fail shows,
+# indented, the files named (the last 40 lines of each, with its name), or
+# else what the last run wrote: $tmp/err and $tmp/out (nothing where neither is).
 ok() { passes=$((passes + 1)); echo "ok   - $1"; }
-fail() { fails=$((fails + 1)); echo "FAIL - $1"; sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null; }
+fail() {
+	fails=$((fails + 1))
+	echo "FAIL - $1"
+	shift
+	if [ "$#" -eq 0 ]; then
+		sed 's/^/       /' "$tmp/err" "$tmp/out" 2>/dev/null
+		return
+	fi
+	for f in "$@"; do
+		[ -s "$f" ] && tail -n 40 "$f" | sed "s|^|       $(basename "$f"): |"
+	done
+}
 
 # run COMMAND...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
 run() {

@@ -90,15 +90,6 @@ cleanup() {
 trap cleanup EXIT # instead of lib.sh's, which only removes $tmp
 trap 'exit 130' INT TERM
 
-# fail MESSAGE [FILE...]: the files are shown, indented (the last 25 lines).
-fail() {
-	fails=$((fails + 1))
-	echo "FAIL - $1"
-	shift
-	for f in "$@"; do
-		[ -s "$f" ] && tail -n 25 "$f" | sed "s|^|       $(basename "$f"): |"
-	done
-}
 
 # major VERSION_TEXT: the major version in "OpenSSL 3.6.5 ...".
 major() { printf '%s\n' "$1" | sed -n 's/.*OpenSSL[ /]\([0-9]*\)\..*/\1/p' | head -n 1; }
