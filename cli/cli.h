@@ -30,6 +30,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 /* assess --restart (cmd_assess_restart.c), argv as cmd_assess() has it. */
 int cli_assess_restart(int argc, char **argv);

@@ -425,14 +425,17 @@ int cmd_check(int argc, char **argv)
 		     fips_active ? "active" : "not active",
 		     f.fips_default ? "fips=yes" : "without fips=yes");
 	if (p.nts > 0) {
-		const char *ver = NULL;
+		const char *ver = NULL, *cal = NULL;
 		OSSL_PARAM vp[] = {OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&ver, 0),
+				   OSSL_PARAM_utf8_ptr("calibration", (char **)&cal, 0),
 				   OSSL_PARAM_END};
 
 		OSSL_PROVIDER_get_params(p.ts[0], vp);
 		line("timingseed", "activated as '%s', version %s, module %s",
 		     OSSL_PROVIDER_get0_name(p.ts[0]), or_none(ver),
 		     or_none(cli_loaded_module(CHECK_MODULE_FILE, path, sizeof(path))));
+		/* A module older than the key has no such param. */
+		line("calibration", "%s", cal ? cal : "(not reported by this module)");
 	} else {
 		line("timingseed", "not activated in the library context");
 	}

@@ -89,8 +89,7 @@ static void show_row(size_t done, size_t rows, void *arg)
 	p->done = base; /* restored: the caller adds the whole phase at its end */
 }
 
-/* Every available source, or those named; 1 after naming the one that is not. */
-static int pick(int nnames, char **names, const struct ts_source **out, size_t *n)
+int report_pick(int nnames, char **names, const struct ts_source **out, size_t *n)
 {
 	size_t i;
 	int a;
@@ -336,6 +335,23 @@ static int run_sources(struct report *r, const struct ts_source **srcs, struct p
 	return 0;
 }
 
+int report_live(struct report *r, const struct ts_source **srcs, const char *label)
+{
+	struct progress pr = {0};
+	size_t i, k;
+	int rc;
+
+	cli_progress_init(&pr.line, label, 0, 0);
+	for (i = 0; i < r->nsources; i++)
+		for (k = 0; ts_source_assessments(srcs[i])[k].label != NULL; k++)
+			pr.total += 4.0 * (double)r->samples +
+				    7.0 * (double)(r->restart_rows * r->restart_columns);
+	rc = run_sources(r, srcs, &pr);
+	r->seconds = (double)(ts_now_ns() - pr.line.start) / 1e9;
+	cli_progress_clear(&pr.line);
+	return rc;
+}
+
 static int run_file(struct report *r, const char *path, double h_given, struct progress *pr)
 {
 	struct report_source *s = &r->sources[0];
@@ -424,7 +440,7 @@ static int write_out(const char *dir, const char *name, const struct report *r,
 	return 0;
 }
 
-static void free_report(struct report *r)
+void report_free(struct report *r)
 {
 	size_t i, k;
 
@@ -448,7 +464,6 @@ int cmd_report(int argc, char **argv)
 	int a, nnames = 0, rc;
 	bool c_given = false;
 
-	cli_progress_init(&pr.line, "report", 0, 0);
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
 
@@ -494,7 +509,7 @@ int cmd_report(int argc, char **argv)
 	r.samples = r.quick ? QUICK_SAMPLES : FULL_SAMPLES;
 	r.restart_rows = r.quick ? QUICK_ROWS : FULL_ROWS;
 	r.restart_columns = (size_t)columns;
-	if (file == NULL && (rc = pick(nnames, names, srcs, &r.nsources)) != 0)
+	if (file == NULL && (rc = report_pick(nnames, names, srcs, &r.nsources)) != 0)
 		return rc;
 	if (file != NULL)
 		r.nsources = 1;
@@ -512,21 +527,15 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	}
 	report_machine(&r.machine);
-	pr.total = 1;
 	if (file == NULL) {
-		size_t i, k;
-
-		pr.total = 0;
-		for (i = 0; i < r.nsources; i++)
-			for (k = 0; ts_source_assessments(srcs[i])[k].label != NULL; k++)
-				pr.total += 4.0 * (double)r.samples +
-					    7.0 * (double)(r.restart_rows * r.restart_columns);
-		rc = run_sources(&r, srcs, &pr);
+		rc = report_live(&r, srcs, "report");
 	} else {
+		cli_progress_init(&pr.line, "report", 0, 0);
+		pr.total = 1;
 		rc = run_file(&r, file, h_given, &pr);
+		r.seconds = (double)(ts_now_ns() - pr.line.start) / 1e9;
+		cli_progress_clear(&pr.line);
 	}
-	r.seconds = (double)(ts_now_ns() - pr.line.start) / 1e9;
-	cli_progress_clear(&pr.line);
 	if (rc == 0)
 		rc = write_out(dir, "report.json", &r, report_write_json);
 	if (rc == 0)
@@ -536,6 +545,6 @@ int cmd_report(int argc, char **argv)
 		cli_eprintf("timingseed: report written in %.0f s: %s/report.html\n", r.seconds,
 			    dir);
 	}
-	free_report(&r);
+	report_free(&r);
 	return rc;
 }

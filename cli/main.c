@@ -24,7 +24,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"sources", cmd_sources, "sources [--json]"},
+	{"sources", cmd_sources, "sources [--json] [--calibration FILE]"},
 	{"sample", cmd_sample,
 	 "sample SOURCE -n N -o FILE [--format u8|u64|openentropy] [--set OPTION=VALUE]..."},
 	{"assess", cmd_assess,
@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{"check", cmd_check, "check [--config FILE]"},
 	{"report", cmd_report,
 	 "report [-o DIR] [--quick] [SOURCE...] | report --file FILE [-c C] [-H H_I]"},
+	{"calibrate", cmd_calibrate, "calibrate [-o FILE] [--force] [SOURCE...]"},
 	{"selftest", cmd_selftest,
 	 "selftest [SOURCE...] | selftest --induce stuck|biased SOURCE | "
 	 "selftest --file FILE --credit H [--json]"},

@@ -91,6 +91,19 @@ struct report {
 
 void report_machine(struct report_machine *m);
 
+/*
+ * cmd_report.c, for report and calibrate. report_pick: every available
+ * source, or those named (0; 1 or 2 after naming the one that cannot run
+ * or is unknown). report_live: every assessment of srcs[0..r->nsources)
+ * into r->sources (allocated, r->samples and the restart size set), with
+ * progress labelled label on a terminal; 0, or 1 after saying why.
+ * report_free frees what report_live allocated.
+ */
+struct ts_source;
+int report_pick(int nnames, char **names, const struct ts_source **out, size_t *n);
+int report_live(struct report *r, const struct ts_source **srcs, const char *label);
+void report_free(struct report *r);
+
 /* Fill p from n raw durations (symbols are their low bytes). */
 void report_plots(struct report_plots *p, const uint64_t *raw, size_t n);
 /* As report_plots, from 8-bit symbols only (a file): no durations. */

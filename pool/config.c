@@ -104,6 +104,8 @@ static int pool_set(struct ts_pool *p, const char *key, const char *value, char 
 		return pool_set_confined(p, value, err, errlen);
 	if (strcmp(key, "sources") == 0)
 		return set_sources(p, value, err, errlen);
+	if (strcmp(key, "calibration") == 0)
+		return pool_set_calibration(p, value, err, errlen);
 	if (strcmp(key, "deadline_ms") == 0) {
 		if (parse_double(value, 1, MAX_DEADLINE_MS, &d) != 0 || d != floor(d)) {
 			snprintf(err, errlen, "deadline_ms: '%s' is not an integer in 1..%d", value,
@@ -129,21 +131,20 @@ static int pool_set(struct ts_pool *p, const char *key, const char *value, char 
 			return -1;
 		}
 		/* The startup estimate on 1024 samples can only lower a credit: it
-		 * cannot bound min-entropy from above. A credit above the assessed
-		 * default is refused, with how to assess. */
-		if (d > sl->src->default_credit) {
+		 * cannot bound min-entropy from above. A credit above the ceiling
+		 * (the default, or this machine's calibration) is refused, with
+		 * how to measure one. */
+		if (d > pool_ceiling(p, sl)) {
 			snprintf(err, errlen,
-				 "%s: %s is above %s's default credit %g, which only an SP 800-90B "
-				 "assessment can raise: run `timingseed assess %s -n 1000000` and "
-				 "credit at most half its result in the source (docs/sources.md)",
-				 key, value, sl->src->name, sl->src->default_credit, sl->src->name);
+				 "%s: %s is above %s's %s credit %g, which only an SP 800-90B "
+				 "assessment of this machine can raise: run `timingseed calibrate "
+				 "%s` and set calibration = FILE (timingseed(7), CALIBRATION)",
+				 key, value, sl->src->name,
+				 pool_calibrated(p, sl) ? "calibrated" : "default",
+				 pool_ceiling(p, sl), sl->src->name);
 			return -1;
 		}
-		sl->cap = d;
-		if (sl->state != TS_SRC_UNAVAILABLE && sl->state != TS_SRC_FAILED) {
-			sl->state = TS_SRC_UNTESTED; /* re-estimate under the new cap */
-			sl->retest = false;
-		}
+		sl->user_cap = d;
 		return 0;
 	}
 	sl = find_slot(p, key, (size_t)(dot - key));
@@ -165,14 +166,21 @@ int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err
 	}
 	pool_lock(p);
 	ret = pool_set(p, key, value, err, errlen);
+	if (ret == 0)
+		pool_caps(p); /* a credit, a calibration or a source's settings changed */
 	pool_unlock(p);
 	return ret;
 }
 
-/* No lock: the slots and their sources are fixed once the pool is made. */
+/*
+ * No lock: the slots and their sources are fixed once the pool is made.
+ * The order is the one to apply them in: confined decides which sources
+ * 'sources' may name; the calibration comes after every source's options,
+ * since it applies to a source only at the settings it measured; the
+ * credits come last, as a credit is checked against the calibration's.
+ */
 int ts_pool_key(const struct ts_pool *p, size_t i, const char **a, const char **b)
 {
-	/* confined first: it decides which sources 'sources' may name. */
 	static const char *const fixed[] = {"confined", "sources", "deadline_ms"};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
 	const struct ts_option *o;
@@ -184,20 +192,21 @@ int ts_pool_key(const struct ts_pool *p, size_t i, const char **a, const char **
 		return 0;
 	}
 	i -= nfixed;
-	for (k = 0; k < p->n; k++) {
-		const struct ts_source *src = p->s[k].src;
-
-		if (i-- == 0) {
-			*a = "credit";
-			*b = src->name;
-			return 0;
-		}
-		for (o = src->options; o != NULL && o->key != NULL; o++)
+	for (k = 0; k < p->n; k++)
+		for (o = p->s[k].src->options; o != NULL && o->key != NULL; o++)
 			if (i-- == 0) {
-				*a = src->name;
+				*a = p->s[k].src->name;
 				*b = o->key;
 				return 0;
 			}
+	if (i-- == 0) {
+		*a = "calibration";
+		return 0;
+	}
+	if (i < p->n) {
+		*a = "credit";
+		*b = p->s[i].src->name;
+		return 0;
 	}
 	return -1;
 }

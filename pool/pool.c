@@ -108,6 +108,8 @@ struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
 			goto fail;
 		sl->enabled = true;
 		sl->cap = srcs[i]->default_credit;
+		sl->user_cap = -1;
+		sl->cal_credit = -1;
 		pool_slot_reset(p, sl);
 	}
 	pool_join(p);

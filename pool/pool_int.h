@@ -31,7 +31,12 @@ struct slot {
 	void *cfg;
 	bool enabled;
 	enum ts_source_state state;
-	double cap;    /* configured or default credit */
+	double cap;	 /* in force before the startup estimate: pool_caps() */
+	double user_cap; /* credit.SRC, or -1: a cap below the ceiling */
+	/* The calibration's credit for this source (-1: none) and the
+	 * settings it was measured at (calibration.c). */
+	double cal_credit;
+	char cal_settings[256];
 	double credit; /* in force: min(cap, startup estimate * factor) */
 	/*
 	 * The source's collection cost, for the scheduler (collect.c):
@@ -80,6 +85,11 @@ struct ts_pool {
 	 * system calls, or a thread (confine.c). Fixed once a request ran.
 	 */
 	bool unconfined;
+	/* calibration = FILE: its path ("" when none), whether its binding
+	 * matches this machine, and why not (calibration.c). */
+	char cal_path[512];
+	bool cal_in_force;
+	char cal_why[TS_ERR_MAX];
 	uint64_t counter;
 	unsigned long fork_gen;
 };
@@ -122,6 +132,21 @@ void pool_slot_reset(const struct ts_pool *p, struct slot *sl);
 bool pool_may_run(const struct ts_pool *p, const struct slot *sl);
 int pool_set_confined(struct ts_pool *p, const char *value, char *err, size_t errlen);
 bool pool_may_spawn(const struct ts_pool *p);
+
+/*
+ * calibration.c. pool_set_calibration reads the key "calibration";
+ * pool_calibrated says whether the calibration's credit applies to sl
+ * (bound here, and sl at the settings it measured); pool_ceiling is the
+ * highest credit sl may have: its calibrated credit
+ * when that applies, else its default; pool_caps sets every slot's cap
+ * from its ceiling and credit.SRC (after any key changes), and
+ * pool_cap_from says which of the three set it.
+ */
+int pool_set_calibration(struct ts_pool *p, const char *path, char *err, size_t errlen);
+bool pool_calibrated(const struct ts_pool *p, const struct slot *sl);
+double pool_ceiling(const struct ts_pool *p, const struct slot *sl);
+void pool_caps(struct ts_pool *p);
+const char *pool_cap_from(const struct ts_pool *p, const struct slot *sl);
 
 /*
  * collect.c: exactly n samples of sl into p->buf unless the deadline

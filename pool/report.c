@@ -76,6 +76,7 @@ size_t ts_pool_stats(struct ts_pool *p, struct ts_source_stats *out, size_t max)
 		st->state = sl->enabled ? sl->state : TS_SRC_UNAVAILABLE;
 		st->credit = sl->state == TS_SRC_HEALTHY ? sl->credit : 0;
 		st->default_credit = sl->cap;
+		st->cap_from = pool_cap_from(p, sl);
 		st->samples = sl->samples;
 		st->credited_bits = sl->credited_bits;
 		st->intermittent = sl->intermittent;

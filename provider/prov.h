@@ -28,6 +28,9 @@ struct ts_provctx {
 	OSSL_FUNC_core_vset_error_fn *vset_error;
 	struct ts_pool *pool;
 	int trace; /* TIMINGSEED_DEBUG=1 or the section's trace key */
+	/* The calibration as load left it (ts_pool_calibration), for the
+	 * trace at load and the provider param "calibration". */
+	char calibration[768];
 	/* Statistics params (stats.c). */
 	char **stat_names;
 	size_t nstats;

@@ -71,6 +71,8 @@ static const OSSL_PARAM prov_gettable_base[] = {
 	OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, NULL, 0),
 	OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, NULL, 0),
 	OSSL_PARAM_int(OSSL_PROV_PARAM_STATUS, NULL),
+	/* Whether a calibration is in force, and why not (timingseed check). */
+	OSSL_PARAM_utf8_ptr("calibration", NULL, 0),
 	OSSL_PARAM_END,
 };
 
@@ -92,6 +94,9 @@ static int ts_get_params(void *provctx, OSSL_PARAM params[])
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
 	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "timingseed " TS_VERSION
 						     ", built against " OPENSSL_VERSION_TEXT))
+		return 0;
+	p = OSSL_PARAM_locate(params, "calibration");
+	if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, ((struct ts_provctx *)provctx)->calibration))
 		return 0;
 	/* 0 once every enabled source failed for good: nothing can ever be served. */
 	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
@@ -200,6 +205,10 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 									: "bad configuration");
 		goto fail;
 	}
+	/* Fixed from here: the keys that decide it are read only at load. */
+	if (ts_pool_calibration(pc->pool, pc->calibration, sizeof(pc->calibration)) >= 0 &&
+	    pc->trace)
+		fprintf(stderr, "timingseed: calibration: %s\n", pc->calibration);
 	*out = provider_functions;
 	*provctx = pc;
 	return 1;

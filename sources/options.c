@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "timingseed/calibration.h"
 #include "timingseed/options.h"
 #include "timingseed/source.h"
 
@@ -133,4 +134,35 @@ int ts_config_set_pair(const struct ts_source *src, void *cfg, const char *pair,
 	memcpy(key, pair, len);
 	key[len] = '\0';
 	return ts_config_set(src, cfg, key, eq + 1, err, errlen);
+}
+
+int ts_settings_text(const struct ts_source *src, const void *cfg, char *buf, size_t len)
+{
+	const struct ts_option *o;
+	size_t off = 0;
+	int n;
+
+	if (len == 0)
+		return -1;
+	buf[0] = '\0';
+	for (o = src->options; o != NULL && o->key != NULL; o++) {
+		const char *field = (const char *)cfg + o->offset;
+
+		if (o->type == TS_OPT_BOOL)
+			n = snprintf(buf + off, len - off, "%s%s=%s", off ? " " : "", o->key,
+				     *(const bool *)field ? "true" : "false");
+		else
+			n = snprintf(buf + off, len - off, "%s%s=%llu", off ? " " : "", o->key,
+				     (unsigned long long)*(const uint64_t *)field);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
+	if (off == 0) {
+		if (len < 2)
+			return -1;
+		snprintf(buf, len, "-");
+		off = 1;
+	}
+	return (int)off;
 }

@@ -77,7 +77,8 @@ struct ts_source_stats {
 	const char *name;
 	enum ts_source_state state;
 	double credit;	       /* bits per sample in force now */
-	double default_credit; /* before the startup estimate */
+	double default_credit; /* the cap: in force before the startup estimate */
+	const char *cap_from;  /* "default", "calibrated" or "configured" (credit.SRC) */
 	uint64_t samples;      /* hashed into served blocks */
 	double credited_bits;  /* in served blocks */
 	uint64_t intermittent; /* health-test failures */
@@ -104,6 +105,9 @@ void ts_pool_free(struct ts_pool *pool);
  *                source runs (timingseed(7), SANDBOXES)
  *   sources      comma-separated source names to use
  *   deadline_ms  per request, 1..60000
+ *   calibration  a file of `timingseed calibrate` (calibration.h): its
+ *                credits replace the defaults while its binding matches
+ *                this machine; a file that does not hold is refused
  *   credit.SRC   bits per sample for SRC, 0..8 (a cap: the startup
  *                estimate can still lower it)
  *   SRC.OPTION   an option of source SRC (see `timingseed sources`)
@@ -114,12 +118,19 @@ int ts_pool_set(struct ts_pool *pool, const char *key, const char *value, char *
 
 /*
  * Key i of every key ts_pool_set understands for this pool, in the order a
- * configuration is best applied: "confined", "sources", "deadline_ms", then for each
- * source "credit.SRC" and "SRC.OPTION" for each of its options. The key is
+ * configuration is best applied: "confined", "sources", "deadline_ms", each
+ * source's "SRC.OPTION", "calibration", then each source's "credit.SRC". The key is
  * *a, or *a "." *b when *b is not NULL (strings that live as long as the
  * pool). Returns 0, or -1 when i is past the last key.
  */
 int ts_pool_key(const struct ts_pool *pool, size_t i, const char **a, const char **b);
+
+/*
+ * The calibration: 1 in force (buf names the file and the credits it
+ * sets), 0 configured but not in force (buf says why: another machine,
+ * or settings other than those measured), -1 none configured.
+ */
+int ts_pool_calibration(struct ts_pool *pool, char *buf, size_t len);
 
 /* Name of the pool's source i, in the order of ts_pool_stats; NULL past the last. */
 const char *ts_pool_source_name(const struct ts_pool *pool, size_t i);
