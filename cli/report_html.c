@@ -50,7 +50,7 @@ static void summary(FILE *f, const struct report *r)
 
 	fputs("<h2 id=\"summary\">Summary</h2><table><tr><th>source</th><th>verdict</th>"
 	      "<th>credit in force<br>(bits/sample)</th><th>default credit</th>"
-	      "<th>smallest estimate</th><th>credit supported here</th>"
+	      "<th>smallest estimate</th><th>calibrated credit<br>(half of it)</th>"
 	      "<th>credited bits/s</th></tr>\n",
 	      f);
 	for (i = 0; i < r->nsources; i++) {
@@ -78,7 +78,9 @@ static void summary(FILE *f, const struct report *r)
 	}
 	fputs("</table>\n<p>A credit holds when it is at most half of the smallest SP 800-90B "
 	      "estimate of its source (sequential and restart, with the collector's own "
-	      "variation fixed); otherwise the credit supported here is that half.</p>\n",
+	      "variation fixed). The calibrated credit, beside the default, is that half: what "
+	      "<code>timingseed calibrate</code> writes for this machine, and what the "
+	      "provider uses with <code>calibration = FILE</code>.</p>\n",
 	      f);
 }
 

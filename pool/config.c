@@ -182,7 +182,9 @@ int ts_pool_set(struct ts_pool *p, const char *key, const char *value, char *err
 int ts_pool_key(const struct ts_pool *p, size_t i, const char **a, const char **b)
 {
 	static const char *const fixed[] = {"confined", "sources", "deadline_ms"};
+	static const char *const after_options[] = {"calibration"};
 	const size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	const size_t nafter = sizeof(after_options) / sizeof(after_options[0]);
 	const struct ts_option *o;
 	size_t k;
 
@@ -199,10 +201,11 @@ int ts_pool_key(const struct ts_pool *p, size_t i, const char **a, const char **
 				*b = o->key;
 				return 0;
 			}
-	if (i-- == 0) {
-		*a = "calibration";
+	if (i < nafter) {
+		*a = after_options[i];
 		return 0;
 	}
+	i -= nafter;
 	if (i < p->n) {
 		*a = "credit";
 		*b = p->s[i].src->name;

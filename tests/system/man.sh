@@ -76,10 +76,10 @@ for f in "$src"/sources/*.c; do
 	[ -n "$name" ] || continue
 	perl -0777 -ne 'while (/\{\s*"(\w+)"\s*,\s*TS_OPT_/g) { print "'"$name"'.$1\n" }' "$f"
 done | sort -u >"$tmp/options"
-# Top-level keys: the pool's fixed[] keys in pool/config.c, and the
+# Top-level keys: the pool's fixed[] and after_options[] keys in pool/config.c, and the
 # provider's own, add_key(k, "key", NULL) in provider/config.c.
 {
-	perl -0777 -ne '/fixed\[\]\s*=\s*\{(.*?)\}/s and print map {"$_\n"} $1 =~ /"(\w+)"/g' \
+	perl -0777 -ne 'while (/(?:fixed|after_options)\[\]\s*=\s*\{(.*?)\}/sg) { print map {"$_\n"} $1 =~ /"(\w+)"/g }' \
 		"$src/pool/config.c"
 	perl -ne 'print "$1\n" while /add_key\(\s*k\s*,\s*"(\w+)"\s*,\s*NULL\s*\)/g' \
 		"$src/provider/config.c"
