@@ -49,19 +49,13 @@
 #define PROC_S	0.006
 #define RATE_MS 100
 
-/* 0 quiet, 1 loaded (after saying so), -1 unknown (no /proc/loadavg). */
+/* 0 quiet, 1 loaded (after saying so), -1 unknown (no load average). */
 static int loaded(void)
 {
-	FILE *f = fopen("/proc/loadavg", "re");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double load;
-	int ok;
 
-	if (f == NULL)
-		return -1;
-	ok = fscanf(f, "%lf", &load) == 1;
-	fclose(f);
-	if (!ok)
+	if (getloadavg(&load, 1) != 1)
 		return -1;
 	if (ncpu < 1)
 		ncpu = 1;
@@ -186,8 +180,15 @@ int cmd_calibrate(int argc, char **argv)
 		cli_eprintf("timingseed: no source can run here (see timingseed sources)\n");
 		return 1;
 	}
-	if (!force && loaded() == 1)
-		return 1;
+	if (!force) {
+		int l = loaded();
+
+		if (l == 1)
+			return 1;
+		if (l < 0)
+			cli_eprintf("timingseed: calibrate: no load average here; calibrate only "
+				    "on a quiet machine\n");
+	}
 	cli_progress_init(&tty, "calibrate", 0, 0);
 	if (tty.tty)
 		cli_eprintf("timingseed: calibrating %zu source%s: about %.0f minutes\n",

@@ -387,7 +387,7 @@ static void test_config_errors(void **state)
 	assert_int_equal(ts_pool_set(p, "credit.pipe_buffer", "8", err, sizeof(err)), -1);
 	print_message("%s\n", err);
 	assert_non_null(strstr(err, "above pipe_buffer's default credit"));
-	assert_non_null(strstr(err, "timingseed assess pipe_buffer"));
+	assert_non_null(strstr(err, "timingseed calibrate pipe_buffer"));
 	assert_int_equal(ts_pool_set(p, "credit.nonesuch", "1", err, sizeof(err)), -1);
 	assert_int_equal(ts_pool_set(p, "pipe_buffer.num_pipes", "x", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "num_pipes"));
