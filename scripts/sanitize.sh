@@ -1,7 +1,7 @@
 #!/bin/sh
 # The suite again under sanitizers and valgrind:
 #  - ASan + UBSan (LeakSanitizer on, tests/lsan.supp): every C test, the tool
-#    through cli.sh, and integration.sh with the ASan runtime preloaded into
+#    through cli.sh, and integration.sh and calibration.sh with the ASan runtime preloaded into
 #    the system's `openssl` (an ASan-built module cannot be loaded into an
 #    uninstrumented program otherwise). clients, sshd and package are left
 #    to the plain suite: curl and cpack hang with the ASan runtime
@@ -60,13 +60,13 @@ asan() {
 		LSAN_OPTIONS="suppressions=$src/tests/lsan.supp:print_suppressions=0" \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 300 \
-		-E '^(integration|clients|sshd|package|test_confine)$' || ok=1
+		-E '^(integration|calibration|clients|sshd|package|test_confine)$' || ok=1
 	# The leaks of the shell and of openssl are not ours: LeakSanitizer
 	# is off here; the module's are the unit tests' business.
 	LD_PRELOAD=$($cc -print-file-name=libasan.so) \
 		ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 300 -R '^integration$' || ok=1
+		ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 300 -R '^(integration|calibration)$' || ok=1
 	return $ok
 }
 
