@@ -103,7 +103,8 @@ static int check_owner(struct reader *r, int fd, size_t *size)
 /* The whole file, NUL-terminated, into *text: 0, or -1 with err set. */
 static int slurp(struct reader *r, char **text, size_t *len)
 {
-	int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the load. */
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	size_t size = 0, got = 0;
 	char *buf = NULL;
 

@@ -307,6 +307,11 @@ static void test_refused(void **state)
 	refused(&sp, 0644, "not four figures");
 	snprintf(path, sizeof(path), "%s/absent.conf", dir);
 	refused(NULL, 0, "absent.conf: cannot open");
+	/* A FIFO: refused at once, never waited on for a writer. */
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	refused(NULL, 0, "not a regular file");
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/cal.conf", dir);
 }
 
