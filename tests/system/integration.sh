@@ -100,7 +100,7 @@ for bad in 'deadline_mz = 100:unknown key .deadline_mz.' 'deadline_ms = -3:deadl
 	'sources = pipe_buffer,nonesuch:nonesuch' 'credit.pipe_buffer = 12:credit.pipe_buffer' \
 	'pipe_buffer.num_pipes = lots:num_pipes' 'confined = perhaps:confined' \
 	'sources = pipe_buffer:every source named makes system calls.*confined = never' \
-	'credit.pipe_buffer = 1:above pipe_buffer.s default credit .*timingseed assess pipe_buffer'; do
+	'credit.pipe_buffer = 1:above pipe_buffer.s default credit .*timingseed calibrate pipe_buffer'; do
 	keys_conf "${bad%%:*}"
 	check "bad key '${bad%%:*}': not loaded" unfetched env OPENSSL_MODULES="$modules" \
 		OPENSSL_CONF="$tmp/keys.cnf" openssl rand -hex 32
