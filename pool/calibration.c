@@ -246,6 +246,19 @@ static int source_line(struct reader *r, const char *key, const char *v)
 	return 0;
 }
 
+/* A count written as digits only; 0 for anything else. */
+static unsigned long long count(const char *v)
+{
+	char *end;
+	unsigned long long n;
+
+	if (*v < '0' || *v > '9')
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return errno == 0 && *end == '\0' ? n : 0;
+}
+
 static int line(struct reader *r, char *s)
 {
 	char *eq = strstr(s, " = "), *v;
@@ -262,17 +275,20 @@ static int line(struct reader *r, char *s)
 			return fail(r, "format '%s' is not '" TS_CAL_FORMAT "'", v);
 		r->format = true;
 	} else if (strcmp(s, "samples") == 0) {
-		if (r->samples || strtoul(v, NULL, 10) < TS_CAL_SAMPLES)
+		if (r->samples || count(v) < TS_CAL_SAMPLES)
 			return fail(r,
 				    "samples = %s: an SP 800-90B assessment takes at least 10^6 "
 				    "(a --quick calibration is not one)",
 				    v);
 		r->samples = true;
 	} else if (strcmp(s, "restarts") == 0) {
-		unsigned long rows = 0, cols = 0;
+		const char *sp = strchr(v, ' ');
+		char rows[24] = "";
 
-		if (r->restarts || sscanf(v, "%lu %lu", &rows, &cols) != 2 || rows < TS_CAL_ROWS ||
-		    cols < TS_CAL_COLUMNS)
+		if (sp != NULL && (size_t)(sp - v) < sizeof(rows))
+			memcpy(rows, v, (size_t)(sp - v));
+		if (r->restarts || sp == NULL || count(rows) < TS_CAL_ROWS ||
+		    count(sp + 1) < TS_CAL_COLUMNS)
 			return fail(r, "restarts = %s: SP 800-90B's restart test is 1000 x 1000",
 				    v);
 		r->restarts = true;

@@ -291,6 +291,9 @@ static void test_refused(void **state)
 	sp.samples = 100000;
 	refused(&sp, 0644, "at least 10^6");
 	spec_default(&sp);
+	sp.extra = "samples = -1"; /* a second samples line, and no count */
+	refused(&sp, 0644, "samples = -1");
+	spec_default(&sp);
 	sp.rows = 100;
 	refused(&sp, 0644, "1000 x 1000");
 	spec_default(&sp);
