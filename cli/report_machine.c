@@ -11,22 +11,16 @@
  * DMI under a container, no cpuid on arm64) is "unknown".
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 
+#include "timingseed/calibration.h"
 #include "timingseed/tick.h"
 #include "report.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-#ifdef __APPLE__
-#include <sys/sysctl.h>
-#endif
 
 #define UNKNOWN "unknown"
 
@@ -45,40 +39,16 @@ static bool read_line(const char *path, char *buf, size_t len)
 	return ok && buf[0] != '\0';
 }
 
+/* src into dst, cut to fit: the report's fields are narrower than a binding's. */
 static void copy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src);
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
-/* "field : value" from /proc/cpuinfo's first processor. */
-static bool cpuinfo(const char *field, char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[4096];
-	size_t fl = strlen(field);
-	bool found = false;
-
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		char *v;
-
-		if (strncmp(line, field, fl) != 0 ||
-		    (line[fl] != ' ' && line[fl] != '\t' && line[fl] != ':'))
-			continue;
-		v = strchr(line, ':');
-		if (v == NULL)
-			continue;
-		v += 1 + strspn(v + 1, " \t");
-		v[strcspn(v, "\n")] = '\0';
-		copy(buf, len, v);
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
-
-static void cpu(struct report_machine *m)
+static void cpu_flags(struct report_machine *m)
 {
 	/* The flags that decide what a TSC read means. */
 	static const char *const wanted[] = {"constant_tsc",   "nonstop_tsc",  "rdtscp",
@@ -86,19 +56,9 @@ static void cpu(struct report_machine *m)
 	char flags[4096];
 	size_t i, used = 0;
 
-	copy(m->cpu_model, sizeof(m->cpu_model), UNKNOWN);
-	if (!cpuinfo("model name", m->cpu_model, sizeof(m->cpu_model)))
-		cpuinfo("CPU part", m->cpu_model, sizeof(m->cpu_model)); /* arm64 */
-#ifdef __APPLE__
-	{
-		size_t n = sizeof(m->cpu_model);
-
-		if (sysctlbyname("machdep.cpu.brand_string", m->cpu_model, &n, NULL, 0) != 0)
-			copy(m->cpu_model, sizeof(m->cpu_model), UNKNOWN);
-	}
-#endif
 	m->cpu_flags[0] = '\0';
-	if (!cpuinfo("flags", flags, sizeof(flags)) && !cpuinfo("Features", flags, sizeof(flags)))
+	if (!ts_cpuinfo("flags", flags, sizeof(flags)) &&
+	    !ts_cpuinfo("Features", flags, sizeof(flags)))
 		return;
 	for (i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
 		size_t wl = strlen(wanted[i]);
@@ -121,67 +81,25 @@ static void cpu(struct report_machine *m)
 	}
 }
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b != 0) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /*
- * Back-to-back reads: their smallest non-zero difference is what one
- * read costs in ticks, and the gcd of the differences the counter's step
- * (a TSC scaled by a hypervisor, or a 24 MHz arm64 counter, steps by more
- * than one).
+ * Back-to-back reads: their smallest non-zero difference is what one read
+ * costs in ticks. The counter's step (the gcd of such differences) is the
+ * binding's (pool/machine.c).
  */
-static void counter(struct report_machine *m)
+static void counter_step(struct report_machine *m)
 {
 	enum { READS = 4096 };
-	uint64_t prev = ts_ticks(), step = 0, g = 0;
+	uint64_t prev = ts_ticks(), step = 0;
 	int i;
 
-	copy(m->counter, sizeof(m->counter), ts_tick_name());
 	for (i = 0; i < READS; i++) {
 		uint64_t now = ts_ticks(), d = now - prev;
 
 		prev = now;
-		if (d == 0)
-			continue;
-		if (step == 0 || d < step)
+		if (d != 0 && (step == 0 || d < step))
 			step = d;
-		g = gcd(g, d);
 	}
 	m->counter_step = step;
-	m->counter_gcd = g;
-}
-
-/* cpuid leaf 0x40000000's vendor signature, when the hypervisor bit is set. */
-static void hypervisor(struct report_machine *m)
-{
-	copy(m->hypervisor, sizeof(m->hypervisor), UNKNOWN);
-#if defined(__x86_64__) || defined(__i386__)
-	{
-		unsigned int a, b, c, d;
-		char sig[13];
-
-		if (!__get_cpuid(1, &a, &b, &c, &d))
-			return;
-		if (!(c & (1u << 31))) {
-			copy(m->hypervisor, sizeof(m->hypervisor), "none");
-			return;
-		}
-		__cpuid(0x40000000, a, b, c, d);
-		memcpy(sig, &b, 4);
-		memcpy(sig + 4, &c, 4);
-		memcpy(sig + 8, &d, 4);
-		sig[12] = '\0';
-		snprintf(m->hypervisor, sizeof(m->hypervisor), "%s", sig[0] ? sig : "present");
-	}
-#endif
 }
 
 static void dmi(struct report_machine *m)
@@ -199,22 +117,22 @@ static void dmi(struct report_machine *m)
 
 void report_machine(struct report_machine *m)
 {
-	struct utsname u;
+	struct ts_binding b;
 	time_t now = time(NULL);
 	struct tm tm;
 
 	memset(m, 0, sizeof(*m));
-	cpu(m);
-	counter(m);
-	hypervisor(m);
+	/* What a calibration is bound to, read as the pool reads it. */
+	ts_binding_read(&b);
+	copy(m->cpu_model, sizeof(m->cpu_model), b.value[TS_BIND_CPU]);
+	copy(m->counter, sizeof(m->counter), b.value[TS_BIND_COUNTER]);
+	m->counter_gcd = strtoull(b.value[TS_BIND_COUNTER_STEP], NULL, 10);
+	copy(m->hypervisor, sizeof(m->hypervisor), b.value[TS_BIND_HYPERVISOR]);
+	copy(m->clocksource, sizeof(m->clocksource), b.value[TS_BIND_CLOCKSOURCE]);
+	copy(m->kernel, sizeof(m->kernel), b.value[TS_BIND_KERNEL]);
+	cpu_flags(m);
+	counter_step(m);
 	dmi(m);
-	if (!read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		       m->clocksource, sizeof(m->clocksource)))
-		copy(m->clocksource, sizeof(m->clocksource), UNKNOWN);
-	if (uname(&u) == 0)
-		snprintf(m->kernel, sizeof(m->kernel), "%s %s %s", u.sysname, u.release, u.machine);
-	else
-		copy(m->kernel, sizeof(m->kernel), UNKNOWN);
 	copy(m->openssl, sizeof(m->openssl), OpenSSL_version(OPENSSL_VERSION));
 	copy(m->version, sizeof(m->version), TS_VERSION);
 	if (gmtime_r(&now, &tm) == NULL ||

@@ -40,11 +40,10 @@ const char *ts_binding_name(enum ts_binding_field f)
 	return (unsigned)f < TS_BIND_FIELDS ? names[f] : "?";
 }
 
-/* "field : value" of /proc/cpuinfo's first processor into buf; false if absent. */
-static bool cpuinfo(const char *field, char *buf, size_t len)
+bool ts_cpuinfo(const char *field, char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[512];
+	char line[4096]; /* a flags line is long */
 	size_t fl = strlen(field);
 	bool found = false;
 
@@ -81,17 +80,17 @@ static void cpu(struct ts_binding *b)
 	if (sysctlbyname("machdep.cpu.brand_string", m, &n, NULL, 0) == 0 && m[0] != '\0')
 		return;
 #endif
-	if (cpuinfo("model name", m, len))
+	if (ts_cpuinfo("model name", m, len))
 		return;
 	/* arm64 names a core by implementer and part, and its revision. */
 	{
 		char impl[16], part[16], var[16], rev[16];
 
-		if (cpuinfo("CPU implementer", impl, sizeof(impl)) &&
-		    cpuinfo("CPU part", part, sizeof(part))) {
-			if (!cpuinfo("CPU variant", var, sizeof(var)))
+		if (ts_cpuinfo("CPU implementer", impl, sizeof(impl)) &&
+		    ts_cpuinfo("CPU part", part, sizeof(part))) {
+			if (!ts_cpuinfo("CPU variant", var, sizeof(var)))
 				snprintf(var, sizeof(var), UNKNOWN);
-			if (!cpuinfo("CPU revision", rev, sizeof(rev)))
+			if (!ts_cpuinfo("CPU revision", rev, sizeof(rev)))
 				snprintf(rev, sizeof(rev), UNKNOWN);
 			snprintf(m, len, "implementer %s part %s variant %s revision %s", impl,
 				 part, var, rev);
@@ -182,7 +181,7 @@ void ts_binding_read(struct ts_binding *b)
 
 	memset(b, 0, sizeof(*b));
 	cpu(b);
-	if (!cpuinfo("microcode", b->value[TS_BIND_MICROCODE], sizeof(b->value[0])))
+	if (!ts_cpuinfo("microcode", b->value[TS_BIND_MICROCODE], sizeof(b->value[0])))
 		snprintf(b->value[TS_BIND_MICROCODE], sizeof(b->value[0]), UNKNOWN);
 	hypervisor(b);
 	first_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",

@@ -28,6 +28,7 @@
 #ifndef TIMINGSEED_CALIBRATION_H
 #define TIMINGSEED_CALIBRATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,12 @@ const char *ts_binding_name(enum ts_binding_field f);
  * Linux: call it where a process may still open files (load, the CLI).
  */
 void ts_binding_read(struct ts_binding *b);
+
+/*
+ * "field : value" of /proc/cpuinfo's first processor into buf (also for
+ * the report's CPU flags); false where the field or the file is absent.
+ */
+bool ts_cpuinfo(const char *field, char *buf, size_t len);
 
 /*
  * A source's settings as the file binds them: "OPTION=VALUE" for every
