@@ -57,8 +57,10 @@ static void spec_default(struct spec *s)
 	ts_binding_read(&s->b);
 	assert_true(ts_settings_text(src, cfg, s->settings, sizeof(s->settings)) > 0);
 	ts_config_free(cfg);
-	s->figures = "0.5000 0.4800 0.6000 0.5000";
-	s->credit = "0.2400";
+	/* Credit 0.08, above the default 0.06 but not so far above what
+	 * cpu_jitter carries that its health tests fire (docs/health.md). */
+	s->figures = "0.2000 0.1600 0.2500 0.2000";
+	s->credit = "0.0800";
 }
 
 static void write_spec(const struct spec *s, mode_t mode)
@@ -90,7 +92,7 @@ static void write_spec(const struct spec *s, mode_t mode)
 		char *c = strstr(text, "credit = ");
 
 		assert_non_null(c);
-		c[9] = '3'; /* 0.2400 -> 3.2400 */
+		c[9] = '3'; /* 0.0800 -> 3.0800 */
 	}
 	unlink(path);
 	f = fopen(path, "w");
@@ -121,6 +123,19 @@ static const struct ts_source_stats *stats_of(struct ts_pool *p, struct ts_sourc
 	return NULL;
 }
 
+/* SRC's cap comes from want, or the test fails saying what the pool says. */
+static void expect_from(struct ts_pool *p, const char *want)
+{
+	struct ts_source_stats st[TS_MAX_SOURCES];
+	char buf[768];
+
+	if (strcmp(stats_of(p, st)->cap_from, want) != 0) {
+		ts_pool_calibration(p, buf, sizeof(buf));
+		fail_msg("cap from %s, not %s; calibration: %s", stats_of(p, st)->cap_from, want,
+			 buf);
+	}
+}
+
 /* Set the calibration; the return code, err holding the message. */
 static int set(struct ts_pool *p, char *err, size_t len)
 {
@@ -149,6 +164,7 @@ static void test_binding_read(void **state)
 {
 	struct ts_binding b, again;
 	struct utsname u;
+	int i;
 	char cs[128] = "";
 	FILE *f;
 	size_t k;
@@ -175,10 +191,16 @@ static void test_binding_read(void **state)
 		cs[strcspn(cs, "\n")] = '\0';
 		assert_string_equal(b.value[TS_BIND_CLOCKSOURCE], cs);
 	}
-	/* Read twice, the same: a binding that flickers would drop a good file. */
-	ts_binding_read(&again);
-	for (k = 0; k < TS_BIND_FIELDS; k++)
-		assert_string_equal(b.value[k], again.value[k]);
+	/* Read again and again, the same: a binding that flickers would drop a
+	 * good file now and then. */
+	for (i = 0; i < 300; i++) {
+		ts_binding_read(&again);
+		for (k = 0; k < TS_BIND_FIELDS; k++)
+			if (strcmp(b.value[k], again.value[k]) != 0)
+				fail_msg("read %d: machine.%s '%s', first '%s'", i,
+					 ts_binding_name((enum ts_binding_field)k), again.value[k],
+					 b.value[k]);
+	}
 }
 
 static void test_in_force(void **state)
@@ -197,24 +219,24 @@ static void test_in_force(void **state)
 	if (set(p, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	assert_int_equal(ts_pool_calibration(p, buf, sizeof(buf)), 1);
-	assert_non_null(strstr(buf, SRC " 0.2400"));
+	assert_non_null(strstr(buf, SRC " 0.0800"));
 	s = stats_of(p, st);
-	assert_true(s->default_credit == 0.24);
-	assert_string_equal(s->cap_from, "calibrated");
+	assert_true(s->default_credit == 0.08);
+	expect_from(p, "calibrated");
 	/* Above the default (0.06), up to the calibration: accepted; above it, not. */
-	assert_int_equal(ts_pool_set(p, "credit." SRC, "0.1", err, sizeof(err)), 0);
-	assert_string_equal(stats_of(p, st)->cap_from, "configured");
-	assert_int_equal(ts_pool_set(p, "credit." SRC, "0.25", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "calibrated credit 0.24"));
+	assert_int_equal(ts_pool_set(p, "credit." SRC, "0.07", err, sizeof(err)), 0);
+	expect_from(p, "configured");
+	assert_int_equal(ts_pool_set(p, "credit." SRC, "0.09", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "calibrated credit 0.08"));
 	/* A pool of that source alone serves at the credit in force, never above
 	 * the cap: the startup estimate can only lower it. */
 	assert_int_equal(ts_pool_set(p, "sources", SRC, err, sizeof(err)), 0);
-	assert_int_equal(ts_pool_set(p, "credit." SRC, "0.24", err, sizeof(err)), 0);
+	assert_int_equal(ts_pool_set(p, "credit." SRC, "0.08", err, sizeof(err)), 0);
 	if (ts_pool_seed(p, out, sizeof(out), &rep) != 0)
 		fail_msg("%s", rep.error);
 	s = stats_of(p, st);
 	print_message("served: %s; credit in force %.4f\n", rep.sources, s->credit);
-	assert_true(s->credit > 0 && s->credit <= 0.24);
+	assert_true(s->credit > 0 && s->credit <= 0.08);
 	snprintf(want, sizeof(want), SRC "=");
 	assert_non_null(strstr(rep.sources, want));
 	ts_pool_free(p);
@@ -245,7 +267,7 @@ static void test_other_machine(void **state)
 		assert_non_null(strstr(buf, ts_binding_name(fields[i])));
 		assert_non_null(strstr(buf, "default credits in force"));
 		assert_true(stats_of(p, st)->default_credit == ts_source_find(SRC)->default_credit);
-		assert_string_equal(stats_of(p, st)->cap_from, "default");
+		expect_from(p, "default");
 		ts_pool_free(p);
 	}
 }
@@ -261,16 +283,16 @@ static void test_other_settings(void **state)
 	spec_default(&sp);
 	write_spec(&sp, 0644);
 	assert_int_equal(set(p, err, sizeof(err)), 0);
-	assert_string_equal(stats_of(p, st)->cap_from, "calibrated");
+	expect_from(p, "calibrated");
 	/* The settings measured are the defaults; others are another source. */
 	assert_int_equal(ts_pool_set(p, SRC ".accesses", "64", err, sizeof(err)), 0);
-	assert_string_equal(stats_of(p, st)->cap_from, "default");
+	expect_from(p, "default");
 	assert_true(stats_of(p, st)->default_credit == ts_source_find(SRC)->default_credit);
 	assert_int_equal(ts_pool_calibration(p, buf, sizeof(buf)), 1);
 	assert_non_null(strstr(buf, "settings differ"));
 	/* Back at the settings measured: calibrated again. */
 	assert_int_equal(ts_pool_set(p, SRC ".accesses", "32", err, sizeof(err)), 0);
-	assert_string_equal(stats_of(p, st)->cap_from, "calibrated");
+	expect_from(p, "calibrated");
 	ts_pool_free(p);
 }
 
@@ -285,7 +307,7 @@ static void test_refused(void **state)
 	sp.tamper = true;
 	refused(&sp, 0644, "does not match its sha256");
 	spec_default(&sp);
-	sp.credit = "0.2600"; /* figures' smallest is 0.48: at most 0.24 */
+	sp.credit = "0.0801"; /* figures' smallest is 0.16: at most 0.08 */
 	refused(&sp, 0644, "above half its smallest figure");
 	spec_default(&sp);
 	sp.samples = 100000;
@@ -306,7 +328,7 @@ static void test_refused(void **state)
 	sp.extra = "trust = yes";
 	refused(&sp, 0644, "unknown key 'trust'");
 	spec_default(&sp);
-	sp.figures = "0.5000 0.4800 0.6000";
+	sp.figures = "0.2000 0.1600 0.2500";
 	refused(&sp, 0644, "not four figures");
 	snprintf(path, sizeof(path), "%s/absent.conf", dir);
 	refused(NULL, 0, "absent.conf: cannot open");
