@@ -190,10 +190,13 @@ int cmd_calibrate(int argc, char **argv)
 				    "on a quiet machine\n");
 	}
 	cli_progress_init(&tty, "calibrate", 0, 0);
-	if (tty.tty)
-		cli_eprintf("timingseed: calibrating %zu source%s: about %.0f minutes\n",
-			    r.nsources, r.nsources == 1 ? "" : "s",
-			    estimate(srcs, r.nsources) / 60);
+	if (tty.tty) {
+		double s = estimate(srcs, r.nsources);
+
+		cli_eprintf("timingseed: calibrating %zu source%s: about %.0f %s\n", r.nsources,
+			    r.nsources == 1 ? "" : "s", s < 120 ? s : s / 60,
+			    s < 120 ? "seconds" : "minutes");
+	}
 	r.samples = TS_CAL_SAMPLES;
 	r.restart_rows = TS_CAL_ROWS;
 	r.restart_columns = TS_CAL_COLUMNS;
