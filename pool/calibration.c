@@ -376,6 +376,10 @@ static bool bound_here(struct ts_pool *p, const struct ts_binding *file)
 	struct ts_binding here;
 	size_t f;
 
+	if (p->ticks_off != NULL) { /* the binding's counter step would fault */
+		snprintf(p->cal_why, sizeof(p->cal_why), "%s", p->ticks_off);
+		return false;
+	}
 	ts_binding_read(&here);
 	for (f = 0; f < TS_BIND_FIELDS; f++)
 		if (strcmp(file->value[f], here.value[f]) != 0) {

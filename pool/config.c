@@ -51,7 +51,7 @@ static int set_sources(struct ts_pool *p, const char *value, char *err, size_t e
 			return -1;
 		}
 		/* Asked only of a source the pool may run (confine.c). */
-		if (pool_may_run(p, sl) && !sl->src->available(&why)) {
+		if (p->ticks_off == NULL && pool_may_run(p, sl) && !sl->src->available(&why)) {
 			snprintf(err, errlen, "sources: %s is not available here: %s",
 				 sl->src->name, why ? why : "?");
 			return -1;

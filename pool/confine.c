@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "timingseed/source.h"
+#include "timingseed/tick.h"
 #include "pool_int.h"
 
 bool pool_may_run(const struct ts_pool *p, const struct slot *sl)
@@ -71,4 +72,21 @@ int pool_set_confined(struct ts_pool *p, const char *value, char *err, size_t er
 		if (p->s[i].state != TS_SRC_FAILED)
 			pool_slot_reset(p, &p->s[i]);
 	return 0;
+}
+
+bool pool_ticks_ok(struct ts_pool *p, char *err, size_t errlen)
+{
+	const char *was = p->ticks_off, *why = NULL;
+	size_t i;
+
+	if (p->unconfined)
+		p->ticks_off = ts_ticks_usable(&why) ? NULL : why;
+	if (p->ticks_off != was)
+		for (i = 0; i < p->n; i++)
+			if (p->s[i].state != TS_SRC_FAILED)
+				pool_slot_reset(p, &p->s[i]);
+	if (p->ticks_off == NULL)
+		return true;
+	snprintf(err, errlen, "no source can run: %s", p->ticks_off);
+	return false;
 }

@@ -57,7 +57,10 @@ void pool_slot_reset(const struct ts_pool *p, struct slot *sl)
 	sl->backoff_ns = RETEST_FIRST_NS;
 	sl->induce_have = false;
 	sl->induce_i = 0;
-	if (!pool_may_run(p, sl)) {
+	if (p->ticks_off != NULL) {
+		sl->state = TS_SRC_UNAVAILABLE;
+		snprintf(sl->why, sizeof(sl->why), "%s", p->ticks_off);
+	} else if (!pool_may_run(p, sl)) {
 		sl->state = TS_SRC_UNAVAILABLE;
 		snprintf(sl->why, sizeof(sl->why),
 			 "makes system calls, not run while the process may be confined "
@@ -85,6 +88,12 @@ struct ts_pool *ts_pool_new_with(const struct ts_source *const *srcs, size_t n)
 		return NULL;
 	}
 	p->deadline_ms = TS_DEFAULT_DEADLINE;
+	/* Asked once here, at load, where a system call is still safe. */
+	{
+		const char *why = NULL;
+
+		p->ticks_off = ts_ticks_usable(&why) ? NULL : why;
+	}
 	/*
 	 * The private library context, its default provider activated now
 	 * (OSSL_PROVIDER_available activates a context's fallback providers):
@@ -451,11 +460,20 @@ int ts_pool_seed(struct ts_pool *p, unsigned char *out, size_t len, struct ts_se
 int ts_pool_seed_bits(struct ts_pool *p, unsigned char *out, size_t len, size_t bits,
 		      struct ts_seed_report *rep)
 {
-	uint64_t start = ts_now_ns();
+	uint64_t start;
 	int ret;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->asked_bits = bits / 8 >= len ? 8 * len : bits;
+	/* No clock is read before this: it may be the one that would fault. */
+	pool_lock(p);
+	if (!pool_ticks_ok(p, rep->error, sizeof(rep->error))) {
+		pool_unlock(p);
+		OPENSSL_cleanse(out, len);
+		return -1;
+	}
+	pool_unlock(p);
+	start = ts_now_ns();
 	pool_lock(p);
 	/* The deadline bounds this request's own collection: time spent
 	 * waiting for other threads' requests must not use it up. */

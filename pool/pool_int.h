@@ -85,6 +85,12 @@ struct ts_pool {
 	 * system calls, or a thread (confine.c). Fixed once a request ran.
 	 */
 	bool unconfined;
+	/*
+	 * Why the tick counter cannot be read in this process (its TSC turned
+	 * off), or NULL: asked at load, and at every request when unconfined
+	 * (pool_ticks_ok). While set, no source runs and no clock is read.
+	 */
+	const char *ticks_off;
 	/* calibration = FILE: its path ("" when none), whether its binding
 	 * matches this machine, and why not (calibration.c). */
 	char cal_path[512];
@@ -132,6 +138,14 @@ void pool_slot_reset(const struct ts_pool *p, struct slot *sl);
 bool pool_may_run(const struct ts_pool *p, const struct slot *sl);
 int pool_set_confined(struct ts_pool *p, const char *value, char *err, size_t errlen);
 bool pool_may_spawn(const struct ts_pool *p);
+
+/*
+ * confine.c, with p->lock held, before a request, a startup or a selftest
+ * reads any clock: false, with the reason in err, when the calling
+ * thread's tick counter would fault (tick.h). Asked anew only where a
+ * system call is safe (unconfined); otherwise what load found stands.
+ */
+bool pool_ticks_ok(struct ts_pool *p, char *err, size_t errlen);
 
 /*
  * calibration.c. pool_set_calibration reads the key "calibration";

@@ -64,9 +64,13 @@ void pool_explain(const struct ts_pool *p, struct ts_seed_report *rep, const cha
 
 size_t ts_pool_stats(struct ts_pool *p, struct ts_source_stats *out, size_t max)
 {
+	char why[TS_ERR_MAX];
 	size_t i, k = 0;
 
 	pool_lock(p);
+	/* Before a child's slots are remade: a source's available() may read
+	 * the clock (vdso_clock's does). */
+	pool_ticks_ok(p, why, sizeof(why));
 	pool_after_fork(p); /* a child reports its own state, not its parent's */
 	for (i = 0; i < p->n && k < max; i++) {
 		struct slot *sl = &p->s[i];

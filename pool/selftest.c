@@ -90,9 +90,15 @@ static void selftest_one(struct ts_pool *p, struct slot *sl, struct ts_selftest_
 int ts_pool_selftest(struct ts_pool *p, const char *const *names, size_t nnames,
 		     struct ts_selftest_result *out, size_t max)
 {
+	char why[TS_ERR_MAX];
 	size_t i, k = 0;
 
 	pool_lock(p);
+	/* Nothing can be tested without a counter: each source says why. */
+	if (!pool_ticks_ok(p, why, sizeof(why))) {
+		pool_unlock(p);
+		return 0;
+	}
 	pool_after_fork(p);
 	for (i = 0; i < nnames; i++)
 		if (slot_named(p, names[i]) == NULL) {

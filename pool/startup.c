@@ -245,10 +245,13 @@ void pool_startup_needed(struct ts_pool *p, uint64_t deadline, bool *tried, size
 
 size_t ts_pool_startup(struct ts_pool *p)
 {
+	char why[TS_ERR_MAX];
 	size_t n;
 
 	pool_lock(p);
-	n = startup_all(p, ts_now_ns() + (uint64_t)p->deadline_ms * 1000000u);
+	n = pool_ticks_ok(p, why, sizeof(why))
+		    ? startup_all(p, ts_now_ns() + (uint64_t)p->deadline_ms * 1000000u)
+		    : 0;
 	pool_unlock(p);
 	return n;
 }

@@ -8,6 +8,9 @@
  */
 #include <stdatomic.h>
 #include <time.h>
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/prctl.h>
+#endif
 
 #include "timingseed/tick.h"
 
@@ -112,6 +115,27 @@ const char *ts_tick_name(void)
 	return "clock_monotonic_raw";
 }
 
+#endif
+
+#if defined(__linux__) && defined(__x86_64__)
+int ts_ticks_usable(const char **why)
+{
+	int mode = 0;
+
+	if (prctl(PR_GET_TSC, &mode, 0, 0, 0) == 0 && mode == PR_TSC_SIGSEGV) {
+		*why = "this thread's TSC is turned off (prctl PR_SET_TSC, PR_TSC_SIGSEGV): "
+		       "rdtsc, and the vDSO clock over it, would raise SIGSEGV, and every source "
+		       "times with it";
+		return 0;
+	}
+	return 1;
+}
+#else
+int ts_ticks_usable(const char **why)
+{
+	(void)why;
+	return 1;
+}
 #endif
 
 uint64_t ts_now_ns(void)

@@ -19,6 +19,18 @@ uint64_t ts_ticks(void);
 /* Name of the counter ts_ticks() reads ("rdtscp", "cntvct_el0", ...). */
 const char *ts_tick_name(void);
 
+/*
+ * Whether the calling thread may read the counter, and the clock through
+ * the vDSO, without a fault: 0, with *why, when it may not. On x86-64
+ * Linux a thread can turn its TSC off (prctl PR_SET_TSC, PR_TSC_SIGSEGV,
+ * as record-and-replay debuggers do); rdtsc, rdtscp and the vDSO's TSC
+ * clock then raise SIGSEGV. Finding that out takes a system call
+ * (prctl PR_GET_TSC), which some sandboxes kill: call it only where the
+ * process may make one (the pool asks at load, and at every request
+ * only under confined = never). 1 everywhere else.
+ */
+int ts_ticks_usable(const char **why);
+
 /* Nanoseconds of CLOCK_MONOTONIC, for deadlines (not for samples). */
 uint64_t ts_now_ns(void);
 
