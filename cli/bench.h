@@ -51,6 +51,7 @@ struct settings {
 	double tp_seconds; /* 0: no limit */
 	int warm_n, cold_n, process_n;
 	unsigned int source_ms;
+	unsigned int settle_ms; /* untimed requests before the warm ones, ms */
 };
 
 struct result {

@@ -42,11 +42,12 @@ static void json_ratios(const char *key, const struct result *a, const struct re
 
 /* The keys --calibration adds: the provider's word, then TC's figures. */
 static void json_calibration(const struct result res[NWHICH], const struct process_result *proc,
-			     const struct calibration *cal)
+			     const struct calibration *cal, unsigned int settle_ms)
 {
 	printf("\n  \"calibration\": {\"file\": ");
 	cli_json_string(cal->file);
-	printf(", \"in_force\": %s, \"status\": ", cal->in_force ? "true" : "false");
+	printf(", \"in_force\": %s, \"warm_settle_ms\": %u, \"status\": ",
+	       cal->in_force ? "true" : "false", settle_ms);
 	cli_json_string(cal->status);
 	printf(", \"note\": ");
 	cli_json_string(cal->note);
@@ -100,7 +101,7 @@ void bench_print_json(const struct settings *s, const char *module, const struct
 	cli_json_string(proc->note);
 	printf("},\n  \"process_ratio\": %.3f,", proc->ratio_median);
 	if (cal->file != NULL)
-		json_calibration(res, proc, cal);
+		json_calibration(res, proc, cal, s->settle_ms);
 	printf("\n  \"sources\": [");
 	for (i = 0; i < nsrc; i++) {
 		printf("%s\n    {\"name\": ", i ? "," : "");
@@ -208,6 +209,9 @@ static void print_table3(const struct settings *s, const struct result res[NWHIC
 		       res[k].note[0] ? "; " : "", res[k].note);
 	printf("  ratio: TIMING-SEED / SEED-SRC; ratio cal: calibrated / SEED-SRC. Cold: the "
 	       "first request in a new process, after the provider is loaded.\n");
+	printf("  warm: both TIMING-SEED columns after %u ms of untimed requests, so each pool "
+	       "ranks its sources on rates measured on blocks\n",
+	       s->settle_ms);
 	printf("  shares of credited bits, warm: TIMING-SEED %s; calibrated %s\n",
 	       res[TS].warm_by[0] ? res[TS].warm_by : "-",
 	       res[TC].warm_by[0] ? res[TC].warm_by : "-");

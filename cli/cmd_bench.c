@@ -41,7 +41,10 @@
  * the whole-process row runs a third `openssl rand` under one. Before any
  * calibrated figure is taken, the provider's "calibration" param must say
  * FILE is in force there; if not, nothing calibrated is measured and the
- * output says so (a note, and "in_force": false in JSON). Without
+ * output says so (a note, and "in_force": false in JSON). With
+ * --calibration both TIMING-SEED contexts settle for SETTLE_MS of untimed
+ * requests before their warm figures (bench_warm() says why), so the two
+ * compare at the pool's steady ranking of its sources. Without
  * --calibration the output is exactly what it was before the option.
  *
  * --quick (for tests/system/cli.sh only) makes every phase short; its figures are
@@ -82,6 +85,7 @@
 #define OERRLEN	       600 /* OpenSSL's part of an error message */
 #define MODULE_FILE    TS_MODULE_FILE
 #define DEFAULT_TP_MIB 1
+#define SETTLE_MS      1200 /* > the pool's RATE_STALE_NS, 1 s (pool_int.h) */
 
 const char *const bench_alg_name[NWHICH] = {"TIMING-SEED", "SEED-SRC", "TIMING-SEED"};
 const char *const bench_json_name[NWHICH] = {"timingseed", "seed_src", "timingseed_calibrated"};
@@ -267,12 +271,24 @@ static void served_text(const struct served *a, const struct served *b, char *bu
 	}
 }
 
-static int bench_warm(struct rng *r, enum which w, int n, struct result *res, char *err,
-		      size_t errlen)
+/*
+ * Warm figures: n timed requests after one untimed (it runs the startup
+ * tests). settle_ms > 0: then untimed requests for that long first. The
+ * pool ranks its sources by the rate it measured, and re-measures a rate
+ * only once it is a second old; a source first measured slow (its startup
+ * collection paying for first-touched memory, as cpu_jitter's does in a
+ * fresh process) serves only tokens until then. So the warm figure of a
+ * context's first second depends on what ran before it in the process;
+ * settled for more than a second, every source's rate has been measured
+ * on a block, and two contexts compare at their steady ranking.
+ */
+static int bench_warm(struct rng *r, enum which w, int n, unsigned int settle_ms,
+		      struct result *res, char *err, size_t errlen)
 {
 	struct served before, after;
 	unsigned char buf[SEED_BYTES];
 	double *v = calloc((size_t)n, sizeof(*v));
+	uint64_t t0;
 	int i, ret = -1;
 
 	if (v == NULL) {
@@ -282,6 +298,12 @@ static int bench_warm(struct rng *r, enum which w, int n, struct result *res, ch
 	/* The first request runs the startup tests: not warm. */
 	if (timed_generate(r, w, buf, sizeof(buf), err, errlen) < 0)
 		goto out;
+	for (t0 = ts_now_ns(); settle_ms > 0 && ts_now_ns() - t0 < settle_ms * 1000000ull;) {
+		bench_progress("%s%s settling, %u ms", bench_alg_name[w],
+			       w == TC ? " calibrated" : "", settle_ms);
+		if (timed_generate(r, w, buf, sizeof(buf), err, errlen) < 0)
+			goto out;
+	}
 	served_read(r->prov, &before);
 	for (i = 0; i < n; i++) {
 		bench_progress("%s warm latency, request %d/%d", bench_alg_name[w], i + 1, n);
@@ -729,7 +751,7 @@ static int open_calibrated(const struct settings *s, const char *module, char di
 		rng_free(r);
 		return 0;
 	}
-	return bench_warm(r, TC, s->warm_n, res, err, errlen);
+	return bench_warm(r, TC, s->warm_n, s->settle_ms, res, err, errlen);
 }
 
 static void remove_calibrated(const char *dir, const char *conf)
@@ -812,6 +834,7 @@ int cmd_bench(int argc, char **argv)
 					       strerror(errno));
 		s.calibration = cal_path;
 		cal.file = cal_path;
+		s.settle_ms = SETTLE_MS;
 	}
 	if (self_path(self) != 0)
 		return cli_usage_error("bench: cannot find the tool itself: %s", strerror(errno));
@@ -831,7 +854,8 @@ int cmd_bench(int argc, char **argv)
 	nsrc = bench_sources(s.source_ms, s.calibration, src, TS_MAX_SOURCES);
 	for (k = 0; k < 2; k++) {
 		if (rng_open((enum which)k, s.modules, NULL, &r[k], err, sizeof(err)) != 0 ||
-		    bench_warm(&r[k], (enum which)k, s.warm_n, &res[k], err, sizeof(err)) != 0)
+		    bench_warm(&r[k], (enum which)k, s.warm_n, k == TS ? s.settle_ms : 0, &res[k],
+			       err, sizeof(err)) != 0)
 			goto fail;
 	}
 	if (s.modules != NULL)
