@@ -33,7 +33,8 @@ static const struct command commands[] = {
 	 "[--set OPTION=VALUE]... [--json]"},
 	{"seed", cmd_seed, "seed [-n BYTES] [--hex]"},
 	{"bench", cmd_bench,
-	 "bench [--json] [--modules DIR] [--throughput-bytes N] [--throughput-seconds S]"},
+	 "bench [--json] [--modules DIR] [--throughput-bytes N] [--throughput-seconds S] "
+	 "[--calibration FILE]"},
 	{"check", cmd_check, "check [--config FILE]"},
 	{"report", cmd_report,
 	 "report [-o DIR] [--quick] [SOURCE...] | report --file FILE [-c C] [-H H_I]"},

@@ -232,6 +232,61 @@ run "$ts" bench --quick
 [ "$rc" -eq 0 ] && grep -q 'TIMING-SEED' "$tmp/out" && grep -q 'SEED-SRC' "$tmp/out" &&
 	ok "bench: human table names both" || fail "bench: human table names both"
 
+# --calibration: a calibration of this machine (cpu_jitter alone, ~15-30 s)
+# measured beside the defaults; the provider must say it is in force, and
+# the new keys come beside the old ones. A file made for another machine
+# (its binding's kernel changed, its digest recomputed) is not in force:
+# bench says so and measures nothing calibrated.
+run "$ts" calibrate --force -o "$tmp/cal.conf" cpu_jitter
+if [ "$rc" -ne 0 ] || [ ! -s "$tmp/cal.conf" ]; then
+	fail "bench --calibration: calibrate" "$tmp/out" "$tmp/err"
+fi
+run "$ts" bench --json --quick --calibration "$tmp/cal.conf"
+if [ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+cal = sys.argv[2]
+keys = ["warm_median_ms", "warm_p90_ms", "warm_p99_ms", "cold_median_ms",
+        "throughput_bytes_per_s"]
+for side in ("timingseed", "seed_src", "timingseed_calibrated"):
+    for k in keys:
+        assert isinstance(d[side][k], (int, float)) and d[side][k] >= 0, (side, k)
+c = d["calibration"]
+assert c["file"] == cal and c["in_force"] is True, c
+assert c["status"].startswith(cal + " in force: cpu_jitter "), c
+for k in ("warm_median", "cold_median", "throughput"):
+    assert isinstance(d["ratios_calibrated"][k], (int, float)), k
+for k in ("process_ratio", "process_ratio_calibrated"):
+    assert isinstance(d[k], (int, float)) and d[k] > 0, k
+assert d["process_calibrated"]["timingseed_calibrated_median_ms"] > 0
+cj = [s for s in d["sources"] if s["name"] == "cpu_jitter"][0]
+assert isinstance(cj["credit_calibrated"], (int, float)), cj
+' "$tmp/out" "$(realpath "$tmp/cal.conf")" >"$tmp/py" 2>&1; then
+	ok "bench --calibration --json: in force, the calibrated column and keys beside the old"
+else
+	cat "$tmp/py" >>"$tmp/err"
+	fail "bench --calibration --json: in force, the calibrated column and keys" "$tmp/out" "$tmp/err"
+fi
+sed -e 's/^machine.kernel = .*/machine.kernel = Linux 0.0.0-elsewhere x86_64/' -e '$d' \
+	"$tmp/cal.conf" >"$tmp/other.conf"
+echo "sha256 = $(sha256sum <"$tmp/other.conf" | cut -d' ' -f1)" >>"$tmp/other.conf"
+chmod 600 "$tmp/other.conf"
+run "$ts" bench --json --quick --calibration "$tmp/other.conf"
+if [ "$rc" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["calibration"]
+assert c["in_force"] is False and "not used" in c["status"], c
+assert "NOT IN FORCE" in c["note"], c
+assert d["timingseed_calibrated"] is None and d["process_ratio_calibrated"] is None
+assert d["timingseed"]["warm_median_ms"] > 0
+' "$tmp/out" >"$tmp/py" 2>&1 && grep -q 'NOT IN FORCE' "$tmp/err"; then
+	ok "bench --calibration from another machine: not in force, said so, nothing calibrated"
+else
+	cat "$tmp/py" >>"$tmp/err"
+	fail "bench --calibration from another machine" "$tmp/out" "$tmp/err"
+fi
+
 run "$ts" bench --quick --modules "$tmp/nowhere"
 [ "$rc" -ne 0 ] && grep -q 'could not load the shared library' "$tmp/err" &&
 	ok "bench: unloadable module is an error" || fail "bench: unloadable module is an error"
