@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 secs=${1:-${FUZZ_SECONDS:-60}}
 out=build-fuzz
 mkdir -p "$out/new"
-# The engine is compiled into the harness so libFuzzer sees its coverage.
-clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -Ipool \
+# The engine is compiled into the harness so libFuzzer sees its coverage;
+# its version as CMake gives it (pool/machine.c binds a calibration to it).
+version=$(sed -n 's/^project(timingseed VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+clang -g -O1 -std=c11 -D_GNU_SOURCE -DTS_VERSION="\"$version\"" -Iinclude -Ipool \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	tests/fuzz/fuzz_config.c sources/*.c pool/*.c ea/*.c \
 	-lcrypto -lm -lpthread -o "$out/fuzz_config"
