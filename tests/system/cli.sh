@@ -87,9 +87,9 @@ progress_checks() {
 }
 
 # The pool serves about 120 KB/s here (vdso_clock and cpu_jitter, issue
-# 22), so 400000 bytes take 3-4 s: past the progress line's 1 s delay even
+# 22), so 250000 bytes take about 2 s: past the progress line's 1 s delay even
 # on a faster machine or a calibrated one.
-big=400000
+big=250000
 progress_checks "seed -n $big" "timingseed: seed: [0-9]*/$big bytes" seed -n $big
 if [ "$(wc -c <"$tmp/out.file")" -eq $big ] && [ "$(wc -c <"$tmp/out")" -eq $big ]; then
 	ok "seed -n $big: $big bytes on stdout, off and on a terminal"
@@ -256,9 +256,11 @@ assert c["file"] == cal and c["in_force"] is True, c
 assert c["status"].startswith(cal + " in force: cpu_jitter "), c
 for k in ("warm_median", "cold_median", "throughput"):
     assert isinstance(d["ratios_calibrated"][k], (int, float)), k
+# No process row where openssl cannot load the module (an ASan build).
+measured = d["process"]["pairs"] > 0
 for k in ("process_ratio", "process_ratio_calibrated"):
-    assert isinstance(d[k], (int, float)) and d[k] > 0, k
-assert d["process_calibrated"]["timingseed_calibrated_median_ms"] > 0
+    assert isinstance(d[k], (int, float)) and (d[k] > 0 or not measured), k
+assert not measured or d["process_calibrated"]["timingseed_calibrated_median_ms"] > 0
 cj = [s for s in d["sources"] if s["name"] == "cpu_jitter"][0]
 assert isinstance(cj["credit_calibrated"], (int, float)), cj
 ' "$tmp/out" "$(realpath "$tmp/cal.conf")" >"$tmp/py" 2>&1; then
