@@ -376,7 +376,7 @@ for arch in amd64 arm64; do
 	case " $failed_build " in *" $arch "*) ;; *)
 		b=$broot/build/$arch
 		cp "$b/bin/timingseed" "$d/$arch/bin/"
-		cp "$b/modules/timingseed.so" "$d/$arch/modules/"
+		cp "$b"/modules/*.so "$d/$arch/modules/"
 		built=$(cat "$b/guest-tests")
 		for t in $built; do
 			cp "$b/tests/$t" "$d/$arch/tests/"
