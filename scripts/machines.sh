@@ -51,8 +51,11 @@
 # Each guest gets guest_timeout seconds, then qemu is killed and its row
 # fails. The last lines are a table, a row per guest; exits 1 if any
 # failed.
-# Times on this 2-core machine (2026-12-03, load average 2-4 from other
-# builds): see README.md, "Other machines".
+# Times on this 2-core machine (2026-12-03, other builds running, load
+# average 4-6): from nothing cached 230 s (build root and images 126 s,
+# both builds, guests 104 s); with images cached 241 s (apt-get update,
+# builds 44 + 37 s, guests 143 s, the arm64 one 93 s). A run from nothing
+# beside an arm64 guest assessing 10^6 samples (both cores busy) took 553 s.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
