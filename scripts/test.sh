@@ -52,6 +52,11 @@ stage "macOS cross-build, arm64 and x86_64 (scripts/macos.sh)" sh scripts/macos.
 # The CTest suite against Debian's own OpenSSL 3.5 (+ FIPS), 3.6 and 4.0,
 # each in a root filesystem of its suite.
 stage "Debian's OpenSSL 3.5 + FIPS, 3.6, 4.0 (scripts/compat.sh)" sh scripts/compat.sh
+# Emulated machines (qemu TCG): x86-64 with clocksource tsc, hpet and
+# acpi_pm, with and without rdtscp, one and two CPUs, and arm64, each a
+# trixie guest running the tool, a seed through openssl.cnf, selftest,
+# check, an assessment and the confinement tests; a row per machine.
+stage "emulated machines, x86-64 and arm64 (scripts/machines.sh)" sh scripts/machines.sh
 
 echo "== test: stages"
 printf '%s' "$rows"
