@@ -32,37 +32,6 @@
 #define HAVE_TSC_SWITCH 1
 #endif
 
-/* Run fn in a child; it must exit 0, not die of a signal. */
-static void in_child(void (*fn)(void))
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		fn();
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("the child died of signal %d", WTERMSIG(status));
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) != 0)
-		fail_msg("the child exited %d (its message is above)", WEXITSTATUS(status));
-}
-
-/* In a child: a check that fails exits 1 after saying why. */
-#define CHILD_CHECK(cond, ...)                                                                     \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "child: " __VA_ARGS__);                                    \
-			fputc('\n', stderr);                                                       \
-			_exit(1);                                                                  \
-		}                                                                                  \
-	} while (0)
-
 /* The counter named is the one cpuid offers: rdtscp only where it is listed. */
 static void test_counter_choice(void **state)
 {
@@ -94,6 +63,37 @@ static void test_counter_choice(void **state)
 }
 
 #ifdef HAVE_TSC_SWITCH
+/* Run fn in a child; it must exit 0, not die of a signal. */
+static void in_child(void (*fn)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("the child died of signal %d", WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("the child exited %d (its message is above)", WEXITSTATUS(status));
+}
+
+/* In a child: a check that fails exits 1 after saying why. */
+#define CHILD_CHECK(cond, ...)                                                                     \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "child: " __VA_ARGS__);                                    \
+			fputc('\n', stderr);                                                       \
+			_exit(1);                                                                  \
+		}                                                                                  \
+	} while (0)
+
 static void tsc_off(void)
 {
 	CHILD_CHECK(prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) == 0, "prctl PR_SET_TSC failed");
