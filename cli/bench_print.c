@@ -186,6 +186,19 @@ static void print_sources(const struct source_result *src, size_t nsrc, bool cal
 		       sum / TS_BLOCK_CREDIT * TS_BLOCK_BYTES);
 }
 
+/* The whole-process row without a calibration: timingseed and the OS seed. */
+static void print_process_pairs(const struct process_result *proc)
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "openssl rand -hex 32 ms (%d pairs)", proc->pairs);
+	printf("\n%-34s %14s %14s %12s\n", "whole process", "timingseed", "OS seed", "ratio");
+	printf("%-34s %14.3f %14.3f %11.3gx\n", label, proc->ts_median, proc->os_median,
+	       proc->ratio_median);
+	printf("  medians; ratio: median of the pairs' ratios, run alternately%s%s\n",
+	       proc->note[0] ? "; " : "", proc->note);
+}
+
 static void print_table3(const struct settings *s, const struct result res[NWHICH],
 			 const struct process_result *proc)
 {
@@ -228,13 +241,7 @@ static void print_table3(const struct settings *s, const struct result res[NWHIC
 		       "order%s%s\n",
 		       proc->note[0] ? "; " : "", proc->note);
 	} else if (proc->pairs > 0) {
-		snprintf(label, sizeof(label), "openssl rand -hex 32 ms (%d pairs)", proc->pairs);
-		printf("\n%-34s %14s %14s %12s\n", "whole process", "timingseed", "OS seed",
-		       "ratio");
-		printf("%-34s %14.3f %14.3f %11.3gx\n", label, proc->ts_median, proc->os_median,
-		       proc->ratio_median);
-		printf("  medians; ratio: median of the pairs' ratios, run alternately%s%s\n",
-		       proc->note[0] ? "; " : "", proc->note);
+		print_process_pairs(proc);
 	} else {
 		printf("\nwhole process: not measured: %s\n", proc->note);
 	}
@@ -277,13 +284,7 @@ void bench_print_table(const struct settings *s, const char *module,
 	printf("  ratio: TIMING-SEED / SEED-SRC. Cold: the first request in a new process, "
 	       "after the provider is loaded.\n");
 	if (proc->pairs > 0) {
-		snprintf(label, sizeof(label), "openssl rand -hex 32 ms (%d pairs)", proc->pairs);
-		printf("\n%-34s %14s %14s %12s\n", "whole process", "timingseed", "OS seed",
-		       "ratio");
-		printf("%-34s %14.3f %14.3f %11.3gx\n", label, proc->ts_median, proc->os_median,
-		       proc->ratio_median);
-		printf("  medians; ratio: median of the pairs' ratios, run alternately%s%s\n",
-		       proc->note[0] ? "; " : "", proc->note);
+		print_process_pairs(proc);
 	} else {
 		printf("\nwhole process: not measured: %s\n", proc->note);
 	}
